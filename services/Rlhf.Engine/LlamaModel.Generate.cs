@@ -48,48 +48,32 @@ public sealed unsafe partial class LlamaModel
             if ((uint)id < (uint)vocab)
                 stop[id] = true;
 
-        // per-call buffers, reused every step
-        var kcache = GC.AllocateUninitializedArray<float>(checked(cfg.NLayers * b * cacheLen * kv + Aligned.Padding), pinned: true); // (L, B, NKV, HS, S)
-        var vcache = GC.AllocateUninitializedArray<float>(cfg.NLayers * b * cacheLen * kv + Aligned.Padding, pinned: true);          // (L, B, NKV, HS, S)
-        var work = GC.AllocateUninitializedArray<float>(
-            5 * b * c + b + 2 * b * kv + 2 * b * h + b * nh * cacheLen + 2 * b * vocab + Aligned.Padding, pinned: true);
-        var wp = Aligned.Up(Pointer(work));
-        float* x = wp, xb = x + b * c, q = xb + b * c, atty = q + b * c, rows = atty + b * c, rstd = rows + b * c;
-        float* kNew = rstd + b, vNew = kNew + b * kv, hb = vNew + b * kv, hb2 = hb + b * h, att = hb2 + b * h;
-        float* logits = att + b * nh * cacheLen, expBuf = logits + b * vocab;
-        var slots = new int[b];        // (Ba) cache slot (= sequence index) of each active row
-        var tokens = new int[b];       // (Ba) token fed at this step
-        var positions = new int[b];    // (Ba) all equal to the step's position
-        var logitRows = new int[b];    // rows that sample at this step
-        var sampled = new int[b];
-        var sampledLogprob = new float[b];
         var responses = new List<int>[b];
         var logprobs = new List<float>[b];
         var finish = new FinishReason[b];
         var done = new bool[b];
-        var rngs = new Xoshiro256StarStar[b];
         for (var s = 0; s < b; s++)
         {
             responses[s] = new List<int>(maxNew[s]);
             logprobs[s] = new List<float>(maxNew[s]);
-            rngs[s] = new Xoshiro256StarStar(options.Seed, (ulong)s);
             if (maxNew[s] == 0)
             {
                 done[s] = true;
                 finish[s] = FinishReason.Length;
             }
         }
-        var filter = options.Temperature > 0f && (options.TopK > 0 && options.TopK < vocab || options.TopP < 1f);
-        var sortKeys = filter ? new float[b * vocab] : [];
-        var sortIdx = filter ? new int[b * vocab] : [];
 
-        var currentBlasThreads = threads;
-        _gemm.SetThreads(threads);
-        var p = _p;
-        fixed (int* slotPtr = slots, posPtr = positions)
-        fixed (float* kcRaw = kcache, vcRaw = vcache, cos = _ropeCos, sin = _ropeSin)
+        // One team for the whole call when a step holds enough work to split: every GEMM of a step is shared out by
+        // column panels over all active rows, the row-wise work (attention, sampling) by rows.
+        var tokenMacs = (long)c * (2L * c + 2L * kv + 3L * h) * cfg.NLayers + (long)c * vocab;
+        var teamSize = (long)b * tokenMacs >= TeamWorkThreshold ? Math.Max(1, threads) : 1;
+        _gemm.SetThreads(teamSize == 1 && (long)b * tokenMacs >= BlasWorkThreshold ? threads : 1);
+        using var team = new SpinTeam(teamSize);
+        var decoder = new Decoder(this, team, b, cacheLen, options);
+        if (b > PackedGemmMinRows)
+            decoder.PackWeights();
+        try
         {
-            float* kcBase = Aligned.Up(kcRaw), vcBase = Aligned.Up(vcRaw);
             for (var pos = 0; pos < cacheLen; pos++)
             {
                 options.CancellationToken.ThrowIfCancellationRequested();
@@ -101,80 +85,27 @@ public sealed unsafe partial class LlamaModel
                     if (done[s])
                         continue;
                     var prompt = prompts[s];
-                    slots[ba] = s;
-                    positions[ba] = pos;
-                    tokens[ba] = pos < prompt.Length ? prompt[pos] : responses[s][pos - prompt.Length];
+                    decoder.Slots[ba] = s;
+                    decoder.Tokens[ba] = pos < prompt.Length ? prompt[pos] : responses[s][pos - prompt.Length];
                     if (pos >= prompt.Length - 1)
-                        logitRows[mRows++] = ba;
+                        decoder.LogitRows[mRows++] = ba;
                     ba++;
                 }
                 if (ba == 0)
                     break;
-                // OpenBLAS wakes its threads for GEMV/GEMM above small sizes; for a step this small that costs more
-                // than it saves, so small steps run single-threaded
-                var stepMacs = (long)ba * c * (2L * c + 2L * kv + 3L * h) * cfg.NLayers + (long)mRows * c * vocab;
-                var blasThreads = stepMacs >= BlasWorkThreshold ? threads : 1;
-                if (blasThreads != currentBlasThreads)
-                    _gemm.SetThreads(currentBlasThreads = blasThreads);
 
-                // 2. the blocks for the new token of every active row
-                fixed (int* tok = tokens)
-                    Kernels.EncoderForward(x, tok, p + _layout.Embed, ba, c);
-                for (var l = 0; l < cfg.NLayers; l++)
-                {
-                    var kcl = kcBase + (long)l * b * cacheLen * kv;
-                    var vcl = vcBase + (long)l * b * cacheLen * kv;
-                    Kernels.RmsNormForward(xb, rstd, x, p + _layout.RmsAtt + (long)l * c, ba, c, cfg.NormEps, 1);
-                    Linear(q, xb, p + _layout.Wq + (long)l * c * c, ba, c, c);
-                    Linear(kNew, xb, p + _layout.Wk + (long)l * kv * c, ba, kv, c);
-                    Linear(vNew, xb, p + _layout.Wv + (long)l * kv * c, ba, kv, c);
-                    Kernels.Rope(q, posPtr, cos, sin, ba, c, nh, cfg.HeadSize, inverse: false);
-                    Kernels.Rope(kNew, posPtr, cos, sin, ba, kv, cfg.NKvHeads, cfg.HeadSize, inverse: false);
-                    for (var r = 0; r < ba; r++)
-                    {
-                        // column pos of the slot's (KvDim, S) = (NKV·HS, S) cache block
-                        var at = (long)slots[r] * kv * cacheLen + pos;
-                        for (var e = 0; e < kv; e++)
-                        {
-                            kcl[at + (long)e * cacheLen] = kNew[(long)r * kv + e];
-                            vcl[at + (long)e * cacheLen] = vNew[(long)r * kv + e];
-                        }
-                    }
-                    DecodeKernels.Attention(atty, att, q, kcl, vcl, slotPtr, pos, ba, nh, cfg.NKvHeads, cfg.HeadSize, cacheLen,
-                        (long)ba * c * (pos + 1) >= ParallelWorkThreshold ? threads : 1);
-                    Linear(x, atty, p + _layout.Wo + (long)l * c * c, ba, c, c, beta: 1f);
-                    Kernels.RmsNormForward(xb, rstd, x, p + _layout.RmsFfn + (long)l * c, ba, c, cfg.NormEps, 1);
-                    Linear(hb, xb, p + _layout.W1 + (long)l * h * c, ba, h, c);
-                    Linear(hb2, xb, p + _layout.W3 + (long)l * h * c, ba, h, c);
-                    Kernels.SwiGluForward(hb, hb, hb2, (long)ba * h);
-                    Linear(x, hb, p + _layout.W2 + (long)l * c * h, ba, c, h, beta: 1f);
-                }
-                if (mRows == 0)
-                    continue;
-
-                // 3. final norm and LM head on the sampling rows
-                Kernels.RmsNormForward(xb, rstd, x, p + _layout.RmsFinal, ba, c, cfg.NormEps, 1);
-                for (var i = 0; i < mRows; i++)
-                    new ReadOnlySpan<float>(xb + (long)logitRows[i] * c, c).CopyTo(new Span<float>(rows + (long)i * c, c));
-                Linear(logits, rows, p + _layout.LmHead, mRows, vocab, c);
-
-                // 4. sample every row from its own stream
-                Par.For(mRows, (long)mRows * vocab >= ParallelWorkThreshold ? threads : 1, i =>
-                {
-                    var s = slots[logitRows[i]];
-                    var z = new Span<float>(logits + (long)i * vocab, vocab);
-                    var e = new Span<float>(expBuf + (long)i * vocab, vocab);
-                    (sampled[i], sampledLogprob[i]) = SampleToken(z, e, options, rngs[s],
-                        filter ? sortKeys.AsSpan(i * vocab, vocab) : default, filter ? sortIdx.AsSpan(i * vocab, vocab) : default);
-                });
+                // 2-4. the blocks, LM head and sampling for the new position of every active row
+                decoder.Step(pos, ba, mRows);
 
                 // 5. append, finish
                 for (var i = 0; i < mRows; i++)
                 {
-                    var s = slots[logitRows[i]];
-                    responses[s].Add(sampled[i]);
-                    logprobs[s].Add(sampledLogprob[i]);
-                    if (stop[sampled[i]])
+                    var s = decoder.Slots[decoder.LogitRows[i]];
+                    var token = decoder.Sampled[i];
+                    var logprob = decoder.SampledLogprobs[i];
+                    responses[s].Add(token);
+                    logprobs[s].Add(logprob);
+                    if (stop[token])
                     {
                         done[s] = true;
                         finish[s] = FinishReason.Stop;
@@ -184,22 +115,30 @@ public sealed unsafe partial class LlamaModel
                         done[s] = true;
                         finish[s] = FinishReason.Length;
                     }
-                    options.OnToken?.Invoke(s, sampled[i], sampledLogprob[i], done[s] ? finish[s] : null);
+                    options.OnToken?.Invoke(s, token, logprob, done[s] ? finish[s] : null);
                 }
             }
         }
-        GC.KeepAlive(work); // only reached through pointers above: keep the pinned array alive until here
+        finally
+        {
+            GC.KeepAlive(decoder); // its pinned buffers are reached only through pointers
+        }
         var results = new GenerationResult[b];
         for (var s = 0; s < b; s++)
             results[s] = new GenerationResult(responses[s].ToArray(), logprobs[s].ToArray(), finish[s]);
         return results;
     }
 
-    /// <summary>Multiply-adds below which a decoding step's loop runs on one thread (fork/join costs more).</summary>
-    private const long ParallelWorkThreshold = 1 << 16;
+    /// <summary>Multiply-adds of one decoding step (all sequences) from which the step runs on a team of
+    /// <see cref="EngineOptions.Threads"/> threads; below it, splitting costs more than it saves.</summary>
+    private const long TeamWorkThreshold = 1 << 21;
 
-    /// <summary>Multiply-adds of one decoding step below which OpenBLAS runs on one thread.</summary>
+    /// <summary>Multiply-adds of one decoding step from which a step on one thread lets OpenBLAS use
+    /// <see cref="EngineOptions.Threads"/> threads.</summary>
     private const long BlasWorkThreshold = 1 << 22;
+
+    /// <summary>Row counts above which a decoding GEMM runs on the packed micro-kernel (below: BLAS GEMV).</summary>
+    private const int PackedGemmMinRows = 4;
 
     /// <summary>
     /// Picks one token from logits z (V): argmax when τ = 0, else a draw from softmax(z/τ) restricted to the top-k and
@@ -213,15 +152,13 @@ public sealed unsafe partial class LlamaModel
         if (temperature > 0f && temperature != 1f)
             TensorPrimitives.Multiply(z, 1f / temperature, z);
         var max = TensorPrimitives.Max(z);
-        TensorPrimitives.Subtract(z, max, e);
-        TensorPrimitives.Exp(e, e);
-        var sum = TensorPrimitives.Sum(e);
+        var sum = DecodeKernels.ExpShifted(z, max, e);
         var lse = max + MathF.Log(sum);
         int token;
         if (temperature == 0f)
             token = TensorPrimitives.IndexOfMax(z);
         else if (keys.IsEmpty)
-            token = Draw(e, sum, rng.NextFloat());
+            token = DecodeKernels.Draw(e, sum, rng.NextFloat());
         else
         {
             // candidates sorted by probability, descending (unstable, but deterministic, on ties). With top-p alone,
@@ -274,22 +211,5 @@ public sealed unsafe partial class LlamaModel
             }
         }
         return (token, z[token] - lse);
-    }
-
-    private static int Draw(ReadOnlySpan<float> weights, float sum, float u)
-    {
-        var r = u * sum;
-        var acc = 0f;
-        var last = 0;
-        for (var i = 0; i < weights.Length; i++)
-        {
-            if (weights[i] <= 0f)
-                continue;
-            acc += weights[i];
-            last = i;
-            if (r < acc)
-                return i;
-        }
-        return last;
     }
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace Rlhf.Engine.Internal;
 
@@ -274,37 +275,265 @@ internal static unsafe class Kernels
 
 }
 
-/// <summary>Kernels of the KV-cache decoder (one new token per active sequence).</summary>
+/// <summary>Kernels of one KV-cache decoding step (one new position per sequence).</summary>
 internal static unsafe class DecodeKernels
 {
+    /// <summary>Cache positions are padded to a multiple of this (one 512-bit vector of floats).</summary>
+    public const int PositionBlock = 16;
+
     /// <summary>
-    /// Attention of one query row per active sequence against its cache positions 0..pos.
-    /// out (Ba, C), att (Ba, NH, S) scratch, q (Ba, C); kcache, vcache (B, NKV, HS, S) of one layer (transposed, so
-    /// the loops run over positions); slots (Ba) the cache slot of each row; S = cache length.
+    /// Writes position pos of one sequence into its caches of one layer: keys (NKV, S/16, HS, 16) in blocks of 16
+    /// positions, each block transposed so the score loop runs over positions; values (NKV, S, HS) position-major.
+    /// k, v (KvDim) are the row's new key (after rotary embedding) and value; S is the padded cache length.
     /// </summary>
-    public static void Attention(float* output, float* att, float* q, float* kcache, float* vcache, int* slots, int pos,
-        int rows, int nh, int nkv, int hs, int cacheLen, int threads)
+    public static void CacheWrite(float* kcache, float* vcache, float* k, float* v, int pos, int nkv, int hs, int stride)
     {
-        int c = nh * hs, group = nh / nkv;
-        var scale = 1f / MathF.Sqrt(hs);
-        Par.For(rows * nh, threads, item =>
+        var inBlock = pos / PositionBlock * hs * PositionBlock + pos % PositionBlock;
+        for (var g = 0; g < nkv; g++)
         {
-            int r = item / nh, h = item % nh;
-            var head = ((long)slots[r] * nkv + h / group) * hs * cacheLen;
-            float* kc = kcache + head, vc = vcache + head;
-            var qi = q + (long)r * c + h * hs;
-            var row = new Span<float>(att + ((long)r * nh + h) * cacheLen, pos + 1);
-            row.Clear();
+            var head = (long)g * hs * stride;
+            float* kc = kcache + head + inBlock, vc = vcache + head + (long)pos * hs;
             for (var d = 0; d < hs; d++)
-                TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(kc + (long)d * cacheLen, pos + 1), qi[d] * scale, row, row);
-            var max = TensorPrimitives.Max(row);
-            TensorPrimitives.Subtract(row, max, row);
-            TensorPrimitives.Exp(row, row);
-            TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
-            var o = output + (long)r * c + h * hs;
-            for (var d = 0; d < hs; d++)
-                o[d] = TensorPrimitives.Dot(row, new ReadOnlySpan<float>(vc + (long)d * cacheLen, pos + 1));
-        });
+            {
+                kc[d * PositionBlock] = k[g * hs + d];
+                vc[d] = v[g * hs + d];
+            }
+        }
     }
 
+    /// <summary>
+    /// Causal self-attention (Vaswani et al. 2017, eq. 1: softmax(q·kᵀ/√HS)·v) of one sequence's new query row against
+    /// its cache positions 0..pos, grouped-query (query head h reads key/value head h / (NH / NKV)). output (C) and q (C)
+    /// are the row's; kcache, vcache are the sequence's caches of one layer in the layouts of <see cref="CacheWrite"/>;
+    /// the stride S is a multiple of <see cref="PositionBlock"/>; scratch holds S floats. Positions past pos are masked
+    /// and never read into the result, whatever the cache holds there.
+    /// </summary>
+    public static void AttentionRow(float* output, float* q, float* kcache, float* vcache, float* scratch, int pos,
+        int nh, int nkv, int hs, int stride)
+    {
+        int group = nh / nkv, n = pos + 1, blocks = (n + PositionBlock - 1) / PositionBlock, last = blocks - 1;
+        int blockFloats = hs * PositionBlock;
+        var scale = 1f / MathF.Sqrt(hs);
+        var tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - last * PositionBlock)).AsSingle();
+        var negInf = Vector512.Create(float.NegativeInfinity);
+        for (var h = 0; h < nh; h++)
+        {
+            var qh = q + h * hs;
+            var head = (long)(h / group) * hs * stride;
+            float* kc = kcache + head, vc = vcache + head;
+
+            // scores s[j] = q · k[j] / √HS, 16 positions at a time
+            var vmax = negInf;
+            for (var blk = 0; blk < blocks; blk++)
+            {
+                var kb = kc + blk * blockFloats;
+                Vector512<float> a0 = Vector512<float>.Zero, a1 = Vector512<float>.Zero;
+                var d = 0;
+                for (; d + 1 < hs; d += 2)
+                {
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(kb + d * PositionBlock), Vector512.Create(qh[d]), a0);
+                    a1 = Vector512.FusedMultiplyAdd(Vector512.Load(kb + (d + 1) * PositionBlock), Vector512.Create(qh[d + 1]), a1);
+                }
+                if (d < hs)
+                    a0 = Vector512.FusedMultiplyAdd(Vector512.Load(kb + d * PositionBlock), Vector512.Create(qh[d]), a0);
+                var sc = (a0 + a1) * scale;
+                if (blk == last)
+                    sc = Vector512.ConditionalSelect(tail, sc, negInf);
+                sc.Store(scratch + blk * PositionBlock);
+                vmax = Vector512.Max(vmax, sc);
+            }
+
+            // softmax weights, unnormalised; 1 / Σ applied to the output
+            var max = Vector512.Create(MaxAcross(vmax));
+            var vsum = Vector512<float>.Zero;
+            for (var blk = 0; blk < blocks; blk++)
+            {
+                var e = Exp(Vector512.Load(scratch + blk * PositionBlock) - max);
+                if (blk == last)
+                    e = Vector512.ConditionalSelect(tail, e, Vector512<float>.Zero);
+                e.Store(scratch + blk * PositionBlock);
+                vsum += e;
+            }
+            var inv = 1f / Vector512.Sum(vsum);
+
+            // o = Σ_j p[j] · v[j]
+            var o = output + h * hs;
+            if (hs % 16 == 0)
+            {
+                for (var dv = 0; dv < hs; dv += 16)
+                {
+                    Vector512<float> b0 = Vector512<float>.Zero, b1 = Vector512<float>.Zero;
+                    var j = 0;
+                    for (; j + 1 < n; j += 2)
+                    {
+                        b0 = Vector512.FusedMultiplyAdd(Vector512.Create(scratch[j]), Vector512.Load(vc + (long)j * hs + dv), b0);
+                        b1 = Vector512.FusedMultiplyAdd(Vector512.Create(scratch[j + 1]), Vector512.Load(vc + (long)(j + 1) * hs + dv), b1);
+                    }
+                    if (j < n)
+                        b0 = Vector512.FusedMultiplyAdd(Vector512.Create(scratch[j]), Vector512.Load(vc + (long)j * hs + dv), b0);
+                    ((b0 + b1) * inv).Store(o + dv);
+                }
+            }
+            else if (hs % 8 == 0)
+            {
+                for (var dv = 0; dv < hs; dv += 8)
+                {
+                    Vector256<float> b0 = Vector256<float>.Zero, b1 = Vector256<float>.Zero;
+                    var j = 0;
+                    for (; j + 1 < n; j += 2)
+                    {
+                        b0 = Vector256.FusedMultiplyAdd(Vector256.Create(scratch[j]), Vector256.Load(vc + (long)j * hs + dv), b0);
+                        b1 = Vector256.FusedMultiplyAdd(Vector256.Create(scratch[j + 1]), Vector256.Load(vc + (long)(j + 1) * hs + dv), b1);
+                    }
+                    if (j < n)
+                        b0 = Vector256.FusedMultiplyAdd(Vector256.Create(scratch[j]), Vector256.Load(vc + (long)j * hs + dv), b0);
+                    ((b0 + b1) * inv).Store(o + dv);
+                }
+            }
+            else
+            {
+                for (var d = 0; d < hs; d++)
+                {
+                    var acc = 0f;
+                    for (var j = 0; j < n; j++)
+                        acc = MathF.FusedMultiplyAdd(scratch[j], vc[(long)j * hs + d], acc);
+                    o[d] = acc * inv;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// eˣ on 16 lanes, the Cephes expf scheme: eˣ = 2ⁿ · eʳ with n = ⌊x · log₂e + ½⌋, r = x − n · ln 2 (ln 2 in two
+    /// parts), eʳ by its degree-7 minimax polynomial; relative error about 1e-7. Inputs below −87.34 give 0 (e⁻⁸⁷ is
+    /// near the smallest normal float), above 88.38 give e^88.38. Several times faster here than
+    /// TensorPrimitives.Exp, which computes in double.
+    /// </summary>
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var low = Vector512.LessThan(x, Vector512.Create(-87.33654f));
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33654f)), Vector512.Create(88.37626f));
+        var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var pow2 = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
+        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, p * pow2);
+    }
+
+    /// <summary>
+    /// RMSNorm (Zhang &amp; Sennrich 2019) of each row: out = x / sqrt(mean(x²) + ε) ⊙ weight. output, input (rows, C),
+    /// weight (C); output must not alias input.
+    /// </summary>
+    public static void RmsNorm(float* output, float* input, float* weight, int rows, int c, float eps)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            float* x = input + (long)r * c, o = output + (long)r * c;
+            var acc = Vector512<float>.Zero;
+            var i = 0;
+            for (; i + PositionBlock <= c; i += PositionBlock)
+            {
+                var v = Vector512.Load(x + i);
+                acc = Vector512.FusedMultiplyAdd(v, v, acc);
+            }
+            var ss = Vector512.Sum(acc);
+            for (var t = i; t < c; t++)
+                ss += x[t] * x[t];
+            var s = 1f / MathF.Sqrt(ss / c + eps);
+            var vs = Vector512.Create(s);
+            for (i = 0; i + PositionBlock <= c; i += PositionBlock)
+                (Vector512.Load(x + i) * vs * Vector512.Load(weight + i)).Store(o + i);
+            for (; i < c; i++)
+                o[i] = x[i] * s * weight[i];
+        }
+    }
+
+    /// <summary>SwiGLU (Shazeer 2020) in place: gate ← silu(gate) ⊙ up, silu(g) = g / (1 + e⁻ᵍ); both (count).</summary>
+    public static void SwiGlu(float* gate, float* up, int count)
+    {
+        var i = 0;
+        for (; i + PositionBlock <= count; i += PositionBlock)
+        {
+            var g = Vector512.Load(gate + i);
+            (g * Vector512.Load(up + i) / (Vector512<float>.One + Exp(-g))).Store(gate + i);
+        }
+        for (; i < count; i++)
+            gate[i] = gate[i] * up[i] / (1f + MathF.Exp(-gate[i]));
+    }
+
+    /// <summary>e[i] = exp(z[i] − shift) for all i (z, e of one length); returns Σ e.</summary>
+    public static float ExpShifted(ReadOnlySpan<float> z, float shift, Span<float> e)
+    {
+        var n = z.Length;
+        var i = 0;
+        var sum = 0f;
+        fixed (float* zp = z, ep = e)
+        {
+            var vs = Vector512.Create(shift);
+            var acc = Vector512<float>.Zero;
+            for (; i + PositionBlock <= n; i += PositionBlock)
+            {
+                var v = Exp(Vector512.Load(zp + i) - vs);
+                v.Store(ep + i);
+                acc += v;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; i < n; i++)
+            sum += e[i] = MathF.Exp(z[i] - shift);
+        return sum;
+    }
+
+    /// <summary>
+    /// Inverse-CDF draw from unnormalised weights w (all ≥ 0) with total ≈ <paramref name="sum"/>: the first index whose
+    /// running total exceeds u · sum, u ∈ [0, 1). Skips 16 weights at a time while the running total stays below the
+    /// target. If rounding leaves the target unreached, returns the last index with a positive weight.
+    /// </summary>
+    public static int Draw(ReadOnlySpan<float> w, float sum, float u)
+    {
+        var r = u * sum;
+        var acc = 0f;
+        var i = 0;
+        fixed (float* wp = w)
+        {
+            for (; i + PositionBlock <= w.Length; i += PositionBlock)
+            {
+                var block = Vector512.Sum(Vector512.Load(wp + i));
+                if (acc + block > r)
+                    break;
+                acc += block;
+            }
+        }
+        var last = -1;
+        for (; i < w.Length; i++)
+        {
+            if (w[i] <= 0f)
+                continue;
+            acc += w[i];
+            last = i;
+            if (r < acc)
+                return i;
+        }
+        if (last >= 0)
+            return last;
+        for (i = w.Length - 1; i > 0 && !(w[i] > 0f); i--)
+        {
+        }
+        return i;
+    }
+
+    /// <summary>The largest of 16 lanes.</summary>
+    public static float MaxAcross(Vector512<float> v)
+    {
+        var v256 = Vector256.Max(v.GetLower(), v.GetUpper());
+        var v128 = Vector128.Max(v256.GetLower(), v256.GetUpper());
+        return MathF.Max(MathF.Max(v128[0], v128[1]), MathF.Max(v128[2], v128[3]));
+    }
 }

@@ -116,6 +116,47 @@ public sealed class GenerationTests
         Assert.Equal(FinishReason.Stop, result.FinishReason);
     }
 
+    [Theory]
+    [InlineData(false)] // stories260K: each decoding thread runs the whole step on its own rows
+    [InlineData(true)]  // a wider random model (weights > 1.5 MB): the threads share every GEMM by column panels
+    public void Generate_BatchOfTwelve_SameResultsOnOneAndTwoThreads_AndLogprobsEqualForwardRecompute(bool wide)
+    {
+        // Arrange: prompts of 1 to 4 tokens, so sequences reach max_new_tokens (or EOS) at different steps and the
+        // active rows shrink during the call
+        LlamaModel Make(int threads)
+        {
+            if (!wide)
+                return ModelFiles.Load(TestData.Data("stories260K.bin"), new EngineOptions { Threads = threads });
+            var m = new LlamaModel(new ModelConfig(128, 344, 4, 4, 2, 512, 256), new EngineOptions { Threads = threads });
+            m.InitializeRandom(5, 0.05f);
+            return m;
+        }
+        var one = Make(1);
+        var two = Make(2);
+        var prompts = Enumerable.Range(0, 12).Select(i => new[] { 1 }.Concat(Enumerable.Range(300, i % 4).Select(t => t + i)).ToArray()).ToArray();
+        var options = new GenerationOptions { MaxNewTokens = 40, Temperature = 0.9f, Seed = 11, StopTokenIds = [2] };
+
+        // Act
+        var a = one.Generate(prompts, options);
+        var b = two.Generate(prompts, options);
+        var again = two.Generate(prompts, options);
+        var forward = two.Forward(prompts.Select((p, i) => new TokenSequence(p, b[i].ResponseIds)).ToArray(),
+            new ForwardOptions { Temperature = 0.9f });
+
+        // Assert: bitwise equal across thread counts and runs; behaviour logprobs equal the full forward pass's
+        for (var s = 0; s < prompts.Length; s++)
+        {
+            Assert.Equal(a[s].ResponseIds, b[s].ResponseIds);
+            Assert.Equal(a[s].Logprobs, b[s].Logprobs);
+            Assert.Equal(a[s].FinishReason, b[s].FinishReason);
+            Assert.Equal(b[s].ResponseIds, again[s].ResponseIds);
+            Assert.Equal(b[s].Logprobs, again[s].Logprobs);
+            for (var t = 0; t < b[s].Logprobs.Length; t++)
+                Assert.True(Math.Abs(b[s].Logprobs[t] - forward.Logprobs[s][t]) < 1e-4f,
+                    $"sequence {s} token {t}: generate {b[s].Logprobs[t]} vs forward {forward.Logprobs[s][t]}");
+        }
+    }
+
     [Fact]
     public void Generate_InvalidTokenId_ThrowsNamingTheSequence()
     {

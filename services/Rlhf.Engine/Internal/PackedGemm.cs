@@ -1,0 +1,151 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Rlhf.Engine.Internal;
+
+/// <summary>
+/// y (M, N) = x (M, K) · Wᵀ (+ y) for KV-cache decoding, where M is a few dozen rows (one per sequence) and W (N, K) is
+/// a weight matrix that stays fixed for a whole generation. OpenBLAS repacks W on every call and reaches about half of
+/// a core's peak at M = 32; here W is packed once per generation into column panels of <see cref="PanelWidth"/>
+/// outputs, (panels, K, 32), and an AVX-512 micro-kernel computes 8 rows × 32 columns per pass over a panel with the
+/// panel in L1. Every output element is one FMA chain over k = 0 … K−1 starting from zero (then + y), so a row's result
+/// depends neither on the other rows nor on how the work is split between threads.
+/// </summary>
+internal static unsafe class PackedGemm
+{
+    /// <summary>Output columns per packed panel (two 16-lane vectors).</summary>
+    public const int PanelWidth = 32;
+
+    /// <summary>Rows per micro-kernel pass.</summary>
+    public const int RowBlock = 8;
+
+    /// <summary>True when the micro-kernel runs on 512-bit hardware vectors (else callers use BLAS).</summary>
+    public static bool IsSupported => Vector512.IsHardwareAccelerated;
+
+    /// <summary>Number of panels of a matrix with <paramref name="n"/> rows (outputs).</summary>
+    public static int Panels(int n) => (n + PanelWidth - 1) / PanelWidth;
+
+    /// <summary>Floats the packed copy of an (n, k) matrix takes.</summary>
+    public static long PackedLength(int n, int k) => (long)Panels(n) * PanelWidth * k;
+
+    /// <summary>
+    /// Packs panels [p0, p1) of W (n, k), row-major, into dst laid out (panels, k, 32); columns past n are zero.
+    /// </summary>
+    public static void Pack(float* w, int n, int k, float* dst, int p0, int p1)
+    {
+        for (var p = p0; p < p1; p++)
+        {
+            var panel = dst + (long)p * k * PanelWidth;
+            var cols = Math.Min(PanelWidth, n - p * PanelWidth);
+            if (cols < PanelWidth)
+                new Span<float>(panel, k * PanelWidth).Clear();
+            for (var j = 0; j < cols; j++)
+            {
+                var src = w + (long)(p * PanelWidth + j) * k;
+                for (var kk = 0; kk < k; kk++)
+                    panel[kk * PanelWidth + j] = src[kk];
+            }
+        }
+    }
+
+    /// <summary>Work items of one product: (panel, row block) pairs, panel-major.</summary>
+    public static int Items(int m, int n) => Panels(n) * ((m + RowBlock - 1) / RowBlock);
+
+    /// <summary>
+    /// Computes items [i0, i1) of y (m, n; row stride ldy) = x (m, k; row stride ldx) · Wᵀ, W packed by
+    /// <see cref="Pack"/>; with <paramref name="accumulate"/> the product is added to y.
+    /// </summary>
+    public static void Multiply(float* y, int ldy, float* x, int ldx, float* packed, int m, int n, int k, bool accumulate,
+        int i0, int i1)
+    {
+        var blocks = (m + RowBlock - 1) / RowBlock;
+        for (var i = i0; i < i1; i++)
+        {
+            int p = i / blocks, r0 = i % blocks * RowBlock;
+            Kernel8x32(x + (long)r0 * ldx, ldx, packed + (long)p * k * PanelWidth, k, y + (long)r0 * ldy + p * PanelWidth, ldy,
+                Math.Min(RowBlock, m - r0), Math.Min(PanelWidth, n - p * PanelWidth), accumulate);
+        }
+    }
+
+    /// <summary>
+    /// 8 rows × 32 columns: c[r] += x[r, k] · panel[k, 0..32] for k = 0 … K−1. Rows past <paramref name="rows"/> repeat
+    /// the last valid row (computed, not stored); columns past <paramref name="cols"/> are not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel8x32(float* x, int ldx, float* w, int k, float* y, int ldy, int rows, int cols, bool accumulate)
+    {
+        var last = rows - 1;
+        float* x0 = x, x1 = x + (long)ldx * Math.Min(1, last), x2 = x + (long)ldx * Math.Min(2, last),
+            x3 = x + (long)ldx * Math.Min(3, last), x4 = x + (long)ldx * Math.Min(4, last),
+            x5 = x + (long)ldx * Math.Min(5, last), x6 = x + (long)ldx * Math.Min(6, last),
+            x7 = x + (long)ldx * Math.Min(7, last);
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default,
+            c60 = default, c61 = default, c70 = default, c71 = default;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var w0 = Vector512.Load(w);
+            var w1 = Vector512.Load(w + 16);
+            w += PanelWidth;
+            var b = Vector512.Create(x0[kk]);
+            c00 = Vector512.FusedMultiplyAdd(w0, b, c00);
+            c01 = Vector512.FusedMultiplyAdd(w1, b, c01);
+            b = Vector512.Create(x1[kk]);
+            c10 = Vector512.FusedMultiplyAdd(w0, b, c10);
+            c11 = Vector512.FusedMultiplyAdd(w1, b, c11);
+            b = Vector512.Create(x2[kk]);
+            c20 = Vector512.FusedMultiplyAdd(w0, b, c20);
+            c21 = Vector512.FusedMultiplyAdd(w1, b, c21);
+            b = Vector512.Create(x3[kk]);
+            c30 = Vector512.FusedMultiplyAdd(w0, b, c30);
+            c31 = Vector512.FusedMultiplyAdd(w1, b, c31);
+            b = Vector512.Create(x4[kk]);
+            c40 = Vector512.FusedMultiplyAdd(w0, b, c40);
+            c41 = Vector512.FusedMultiplyAdd(w1, b, c41);
+            b = Vector512.Create(x5[kk]);
+            c50 = Vector512.FusedMultiplyAdd(w0, b, c50);
+            c51 = Vector512.FusedMultiplyAdd(w1, b, c51);
+            b = Vector512.Create(x6[kk]);
+            c60 = Vector512.FusedMultiplyAdd(w0, b, c60);
+            c61 = Vector512.FusedMultiplyAdd(w1, b, c61);
+            b = Vector512.Create(x7[kk]);
+            c70 = Vector512.FusedMultiplyAdd(w0, b, c70);
+            c71 = Vector512.FusedMultiplyAdd(w1, b, c71);
+        }
+        if (cols == PanelWidth)
+        {
+            Store(y, c00, c01, accumulate);
+            if (rows > 1) Store(y + ldy, c10, c11, accumulate);
+            if (rows > 2) Store(y + 2L * ldy, c20, c21, accumulate);
+            if (rows > 3) Store(y + 3L * ldy, c30, c31, accumulate);
+            if (rows > 4) Store(y + 4L * ldy, c40, c41, accumulate);
+            if (rows > 5) Store(y + 5L * ldy, c50, c51, accumulate);
+            if (rows > 6) Store(y + 6L * ldy, c60, c61, accumulate);
+            if (rows > 7) Store(y + 7L * ldy, c70, c71, accumulate);
+            return;
+        }
+        var tile = stackalloc float[RowBlock * PanelWidth];
+        c00.Store(tile); c01.Store(tile + 16); c10.Store(tile + 32); c11.Store(tile + 48);
+        c20.Store(tile + 64); c21.Store(tile + 80); c30.Store(tile + 96); c31.Store(tile + 112);
+        c40.Store(tile + 128); c41.Store(tile + 144); c50.Store(tile + 160); c51.Store(tile + 176);
+        c60.Store(tile + 192); c61.Store(tile + 208); c70.Store(tile + 224); c71.Store(tile + 240);
+        for (var r = 0; r < rows; r++)
+        {
+            var dst = y + (long)r * ldy;
+            for (var j = 0; j < cols; j++)
+                dst[j] = accumulate ? dst[j] + tile[r * PanelWidth + j] : tile[r * PanelWidth + j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* y, Vector512<float> lo, Vector512<float> hi, bool accumulate)
+    {
+        if (accumulate)
+        {
+            lo += Vector512.Load(y);
+            hi += Vector512.Load(y + 16);
+        }
+        lo.Store(y);
+        hi.Store(y + 16);
+    }
+}
