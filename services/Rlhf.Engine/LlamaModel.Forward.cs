@@ -134,7 +134,7 @@ public sealed unsafe partial class LlamaModel
                         TensorPrimitives.Multiply(z, invT, z);
                     var max = TensorPrimitives.Max(z);
                     TensorPrimitives.Subtract(z, max, e);
-                    TensorPrimitives.Exp(e, e);
+                    Kernels.Exp(e, e);
                     var sum = TensorPrimitives.Sum(e);
                     lse[r] = max + MathF.Log(sum);
                     ent[r] = lse[r] - TensorPrimitives.Dot(e, z) / sum;

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Rlhf.Engine.Internal;
 
@@ -18,6 +19,9 @@ internal static unsafe class PackedGemm
 
     /// <summary>Rows per micro-kernel pass.</summary>
     public const int RowBlock = 8;
+
+    /// <summary>Floats ahead of the current packed row that the kernel asks the cache to fetch.</summary>
+    private const int PrefetchAhead = 1024;
 
     /// <summary>True when the micro-kernel runs on 512-bit hardware vectors (else callers use BLAS).</summary>
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
@@ -86,6 +90,8 @@ internal static unsafe class PackedGemm
         {
             var w0 = Vector512.Load(w);
             var w1 = Vector512.Load(w + 16);
+            if (Sse.IsSupported)
+                Sse.Prefetch0(w + PrefetchAhead);
             w += PanelWidth;
             var b = Vector512.Create(x0[kk]);
             c00 = Vector512.FusedMultiplyAdd(w0, b, c00);
