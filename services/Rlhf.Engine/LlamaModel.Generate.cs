@@ -7,10 +7,13 @@ public sealed unsafe partial class LlamaModel
 {
     /// <summary>
     /// Samples a response for every prompt with a KV cache. All sequences advance in lock-step, one position per step
-    /// (prompt tokens are fed as forced tokens, as llama2.c's run.c does), and every step is one GEMM per weight over
-    /// all active sequences. Sequence i draws from its own <see cref="Xoshiro256StarStar"/> stream (Seed, i), so its
-    /// tokens do not depend on the rest of the batch. τ = 0 is greedy (argmax). Top-k then top-p filter the tempered
-    /// distribution; the returned behaviour logprobs are under the tempered, unfiltered distribution.
+    /// (prompt tokens are fed as forced tokens, as llama2.c's run.c does); every step multiplies each weight matrix
+    /// once by all active rows (packed micro-kernel above 4 sequences, OpenBLAS GEMV below) and runs on
+    /// <see cref="EngineOptions.Threads"/> threads when it holds enough work (see the engine README). Sequence i draws
+    /// from its own <see cref="Xoshiro256StarStar"/> stream (Seed, i). τ = 0 is greedy (argmax). Top-k then top-p filter
+    /// the tempered distribution; the returned behaviour logprobs are under the tempered, unfiltered distribution.
+    /// Memory: the KV cache takes 2 · L · B · KvDim · S floats (S = longest prompt + max_new_tokens, rounded up to 16),
+    /// and the packed weights one more copy of the weight matrices (kept by the model between calls).
     /// </summary>
     /// <exception cref="ArgumentException">An empty prompt, a bad token id or a prompt longer than MaxSeqLen (naming the
     /// sequence index), or invalid options.</exception>
