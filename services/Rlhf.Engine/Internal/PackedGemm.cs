@@ -20,8 +20,8 @@ internal static unsafe class PackedGemm
     /// <summary>Rows per micro-kernel pass.</summary>
     public const int RowBlock = 8;
 
-    /// <summary>Floats ahead of the current packed row that the kernel asks the cache to fetch.</summary>
-    private const int PrefetchAhead = 1024;
+    /// <summary>Floats in a 64-byte cache line.</summary>
+    private const int LineFloats = 16;
 
     /// <summary>True when the micro-kernel runs on 512-bit hardware vectors (else callers use BLAS).</summary>
     public static bool IsSupported => Vector512.IsHardwareAccelerated;
@@ -63,21 +63,29 @@ internal static unsafe class PackedGemm
         int i0, int i1)
     {
         var blocks = (m + RowBlock - 1) / RowBlock;
+        var panelFloats = (long)k * PanelWidth;
+        var end = packed + Panels(n) * panelFloats;
         for (var i = i0; i < i1; i++)
         {
-            int p = i / blocks, r0 = i % blocks * RowBlock;
-            Kernel8x32(x + (long)r0 * ldx, ldx, packed + (long)p * k * PanelWidth, k, y + (long)r0 * ldy + p * PanelWidth, ldy,
-                Math.Min(RowBlock, m - r0), Math.Min(PanelWidth, n - p * PanelWidth), accumulate);
+            int p = i / blocks, rb = i % blocks, r0 = rb * RowBlock;
+            // while this panel is in cache, fetch the next one from memory: pass rb asks for lines from rb·K on
+            // (one line per k, two lines per k-row of a panel), so the first two passes cover the whole panel
+            var next = packed + (p + 1) * panelFloats + (long)rb % 2 * k * LineFloats;
+            Kernel8x32(x + (long)r0 * ldx, ldx, packed + p * panelFloats, k, y + (long)r0 * ldy + p * PanelWidth, ldy,
+                Math.Min(RowBlock, m - r0), Math.Min(PanelWidth, n - p * PanelWidth), accumulate, next < end ? next : null);
         }
     }
 
     /// <summary>
     /// 8 rows × 32 columns: c[r] += x[r, k] · panel[k, 0..32] for k = 0 … K−1. Rows past <paramref name="rows"/> repeat
-    /// the last valid row (computed, not stored); columns past <paramref name="cols"/> are not stored.
+    /// the last valid row (computed, not stored); columns past <paramref name="cols"/> are not stored. Asks for the K
+    /// cache lines from <paramref name="prefetch"/> on (when not null), one per k.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel8x32(float* x, int ldx, float* w, int k, float* y, int ldy, int rows, int cols, bool accumulate)
+    private static void Kernel8x32(float* x, int ldx, float* w, int k, float* y, int ldy, int rows, int cols, bool accumulate,
+        float* prefetch)
     {
+        var prefetching = Sse.IsSupported && prefetch != null;
         var last = rows - 1;
         float* x0 = x, x1 = x + (long)ldx * Math.Min(1, last), x2 = x + (long)ldx * Math.Min(2, last),
             x3 = x + (long)ldx * Math.Min(3, last), x4 = x + (long)ldx * Math.Min(4, last),
@@ -90,8 +98,8 @@ internal static unsafe class PackedGemm
         {
             var w0 = Vector512.Load(w);
             var w1 = Vector512.Load(w + 16);
-            if (Sse.IsSupported)
-                Sse.Prefetch0(w + PrefetchAhead);
+            if (prefetching)
+                Sse.Prefetch1(prefetch + kk * LineFloats);
             w += PanelWidth;
             var b = Vector512.Create(x0[kk]);
             c00 = Vector512.FusedMultiplyAdd(w0, b, c00);
