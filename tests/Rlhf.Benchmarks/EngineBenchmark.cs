@@ -63,6 +63,15 @@ internal static class EngineBenchmark
             Console.WriteLine($"| {r.Workload} | {r.What} | {r.Engine.ToString("N0", CultureInfo.InvariantCulture)} | {t} | {ratio} |");
         }
         Console.WriteLine();
+        // how much a batch of 32 sequences gains over one, at the same thread count (the issue's target: ≥ 10×)
+        var gains = Workloads.Select(w =>
+        {
+            var one = rows.First(r => r.Workload == w.Name && r.What.StartsWith("generation, batch 1,", StringComparison.Ordinal) && !r.What.Contains("thread", StringComparison.Ordinal));
+            var many = rows.First(r => r.Workload == w.Name && r.What.StartsWith("generation, batch 32,", StringComparison.Ordinal));
+            return $"{w.Name} {(many.Engine / one.Engine).ToString("0.0", CultureInfo.InvariantCulture)}×";
+        });
+        Console.WriteLine($"Batch-32 over batch-1 generation throughput (engine, {threads} threads): {string.Join(", ", gains)}");
+        Console.WriteLine();
         GemmTable(threads, minSeconds);
         return 0;
     }
