@@ -19,43 +19,58 @@ internal static unsafe class Kernels
     /// <summary>
     /// y = eˣ elementwise (x, y of one length; y may alias x): <see cref="DecodeKernels.Exp"/> 16 lanes at a time on
     /// 512-bit hardware (relative error about 1e-7; TensorPrimitives.Exp, which works in double, is several times
-    /// slower here), the tail and other hardware through MathF.Exp / TensorPrimitives.
+    /// slower here), the tail through MathF.Exp, TensorPrimitives elsewhere.
     /// </summary>
     public static void Exp(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
+        if (Vector512.IsHardwareAccelerated)
+            Map<ExpOp>(x, y);
+        else
             TensorPrimitives.Exp(x, y);
-            return;
-        }
-        var n = x.Length;
-        var i = 0;
-        fixed (float* xp = x, yp = y)
-        {
-            for (; i + 16 <= n; i += 16)
-                DecodeKernels.Exp(Vector512.Load(xp + i)).Store(yp + i);
-        }
-        for (; i < n; i++)
-            y[i] = MathF.Exp(x[i]);
     }
 
     /// <summary>y = σ(x) = 1 / (1 + e⁻ˣ) elementwise, through the same exponential as <see cref="Exp"/>.</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
+        if (Vector512.IsHardwareAccelerated)
+            Map<SigmoidOp>(x, y);
+        else
             TensorPrimitives.Sigmoid(x, y);
-            return;
-        }
+    }
+
+    private interface IUnaryOp
+    {
+        static abstract Vector512<float> Invoke(Vector512<float> x);
+
+        static abstract float Invoke(float x);
+    }
+
+    private readonly struct ExpOp : IUnaryOp
+    {
+        public static Vector512<float> Invoke(Vector512<float> x) => DecodeKernels.Exp(x);
+
+        public static float Invoke(float x) => MathF.Exp(x);
+    }
+
+    private readonly struct SigmoidOp : IUnaryOp
+    {
+        public static Vector512<float> Invoke(Vector512<float> x) =>
+            Vector512<float>.One / (Vector512<float>.One + DecodeKernels.Exp(-x));
+
+        public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
+    }
+
+    private static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp
+    {
         var n = x.Length;
         var i = 0;
         fixed (float* xp = x, yp = y)
         {
             for (; i + 16 <= n; i += 16)
-                (Vector512<float>.One / (Vector512<float>.One + DecodeKernels.Exp(-Vector512.Load(xp + i)))).Store(yp + i);
+                TOp.Invoke(Vector512.Load(xp + i)).Store(yp + i);
         }
         for (; i < n; i++)
-            y[i] = 1f / (1f + MathF.Exp(-x[i]));
+            y[i] = TOp.Invoke(x[i]);
     }
 
     /// <summary>out[n] = embed[tokens[n]].</summary>
