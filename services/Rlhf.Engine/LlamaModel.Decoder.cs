@@ -228,7 +228,7 @@ public sealed unsafe partial class LlamaModel
                 for (var l = 0; l < cfg.NLayers; l++)
                 {
                     var m = _matrices.AsSpan(l * MatricesPerLayer, MatricesPerLayer);
-                    DecodeKernels.RmsNorm(xb, x, p + layout.RmsAtt + (long)l * c, gr, c, cfg.NormEps);
+                    Norm(xb, x, p + layout.RmsAtt + (long)l * c, gr, c, cfg.NormEps);
                     RunGemms(
                     [
                         Product(q, c, xb, c, m[0], gr, false),
@@ -253,7 +253,7 @@ public sealed unsafe partial class LlamaModel
                     RunGemms([Product(x, c, atty, c, m[3], gr, true)], member);
                     Sync();
 
-                    DecodeKernels.RmsNorm(xb, x, p + layout.RmsFfn + (long)l * c, gr, c, cfg.NormEps);
+                    Norm(xb, x, p + layout.RmsFfn + (long)l * c, gr, c, cfg.NormEps);
                     RunSwiGlu(Product(hb, h, xb, c, m[4], gr, false), Product(hb2, h, xb, c, m[5], gr, false), member);
                     Sync();
 
@@ -276,7 +276,7 @@ public sealed unsafe partial class LlamaModel
                     i1++;
             }
             for (var i = i0; i < i1; i++)
-                DecodeKernels.RmsNorm(rows + (long)(i - i0) * c, _x + (long)LogitRows[i] * c, p + layout.RmsFinal, 1, c, cfg.NormEps);
+                Kernels.RmsNormRow(rows + (long)(i - i0) * c, _x + (long)LogitRows[i] * c, p + layout.RmsFinal, c, cfg.NormEps);
             var vocab = cfg.VocabSize;
             RunGemms([Product(_logits + (long)i0 * vocab, vocab, rows, c, _matrices[^1], i1 - i0, false)], member);
             Sync();
@@ -290,6 +290,13 @@ public sealed unsafe partial class LlamaModel
                     _filter ? _sortKeys.AsSpan(member * vocab, vocab) : default,
                     _filter ? _sortIdx.AsSpan(member * vocab, vocab) : default);
             }
+        }
+
+        /// <summary>RMSNorm of <paramref name="rows"/> consecutive rows (C) of x into output.</summary>
+        private static void Norm(float* output, float* x, float* weight, int rows, int c, float eps)
+        {
+            for (var r = 0; r < rows; r++)
+                Kernels.RmsNormRow(output + (long)r * c, x + (long)r * c, weight, c, eps);
         }
 
         /// <summary>A barrier, unless members run independently.</summary>
@@ -378,7 +385,7 @@ public sealed unsafe partial class LlamaModel
                 RunItems(up, lo, hi);
                 int c0 = lo * PackedGemm.PanelWidth, c1 = Math.Min(h, hi * PackedGemm.PanelWidth);
                 for (var r = 0; r < rows && c0 < c1; r++)
-                    DecodeKernels.SwiGlu(gate.Y + (long)r * h + c0, up.Y + (long)r * h + c0, c1 - c0);
+                    Kernels.SwiGluForward(gate.Y + (long)r * h + c0, gate.Y + (long)r * h + c0, up.Y + (long)r * h + c0, c1 - c0);
                 return;
             }
             var blocks = (rows + PackedGemm.RowBlock - 1) / PackedGemm.RowBlock;
@@ -389,7 +396,7 @@ public sealed unsafe partial class LlamaModel
                 int c0 = i / blocks * PackedGemm.PanelWidth, r0 = i % blocks * PackedGemm.RowBlock;
                 int cols = Math.Min(PackedGemm.PanelWidth, h - c0), r1 = Math.Min(rows, r0 + PackedGemm.RowBlock);
                 for (var r = r0; r < r1; r++)
-                    DecodeKernels.SwiGlu(gate.Y + (long)r * h + c0, up.Y + (long)r * h + c0, cols);
+                    Kernels.SwiGluForward(gate.Y + (long)r * h + c0, gate.Y + (long)r * h + c0, up.Y + (long)r * h + c0, cols);
             }
         }
     }

@@ -133,9 +133,7 @@ public sealed unsafe partial class LlamaModel
                     if (invT != 1f)
                         TensorPrimitives.Multiply(z, invT, z);
                     var max = TensorPrimitives.Max(z);
-                    TensorPrimitives.Subtract(z, max, e);
-                    Kernels.Exp(e, e);
-                    var sum = TensorPrimitives.Sum(e);
+                    var sum = Kernels.ExpShifted(z, max, e);
                     lse[r] = max + MathF.Log(sum);
                     ent[r] = lse[r] - TensorPrimitives.Dot(e, z) / sum;
                 }

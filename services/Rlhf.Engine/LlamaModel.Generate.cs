@@ -155,7 +155,7 @@ public sealed unsafe partial class LlamaModel
         if (temperature > 0f && temperature != 1f)
             TensorPrimitives.Multiply(z, 1f / temperature, z);
         var max = TensorPrimitives.Max(z);
-        var sum = DecodeKernels.ExpShifted(z, max, e);
+        var sum = Kernels.ExpShifted(z, max, e);
         var lse = max + MathF.Log(sum);
         int token;
         if (temperature == 0f)

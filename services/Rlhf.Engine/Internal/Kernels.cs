@@ -17,7 +17,7 @@ namespace Rlhf.Engine.Internal;
 internal static unsafe class Kernels
 {
     /// <summary>
-    /// y = eˣ elementwise (x, y of one length; y may alias x): <see cref="DecodeKernels.Exp"/> 16 lanes at a time on
+    /// y = eˣ elementwise (x, y of one length; y may alias x): <see cref="Exp(Vector512{float})"/> 16 lanes at a time on
     /// 512-bit hardware (relative error about 1e-7; TensorPrimitives.Exp, which works in double, is several times
     /// slower here), the tail through MathF.Exp, TensorPrimitives elsewhere.
     /// </summary>
@@ -29,7 +29,7 @@ internal static unsafe class Kernels
             TensorPrimitives.Exp(x, y);
     }
 
-    /// <summary>y = σ(x) = 1 / (1 + e⁻ˣ) elementwise, through the same exponential as <see cref="Exp"/>.</summary>
+    /// <summary>y = σ(x) = 1 / (1 + e⁻ˣ) elementwise, through the same exponential as <see cref="Exp(Vector512{float})"/>.</summary>
     public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
     {
         if (Vector512.IsHardwareAccelerated)
@@ -47,7 +47,7 @@ internal static unsafe class Kernels
 
     private readonly struct ExpOp : IUnaryOp
     {
-        public static Vector512<float> Invoke(Vector512<float> x) => DecodeKernels.Exp(x);
+        public static Vector512<float> Invoke(Vector512<float> x) => Exp(x);
 
         public static float Invoke(float x) => MathF.Exp(x);
     }
@@ -55,7 +55,7 @@ internal static unsafe class Kernels
     private readonly struct SigmoidOp : IUnaryOp
     {
         public static Vector512<float> Invoke(Vector512<float> x) =>
-            Vector512<float>.One / (Vector512<float>.One + DecodeKernels.Exp(-x));
+            Vector512<float>.One / (Vector512<float>.One + Exp(-x));
 
         public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
     }
@@ -71,6 +71,62 @@ internal static unsafe class Kernels
         }
         for (; i < n; i++)
             y[i] = TOp.Invoke(x[i]);
+    }
+
+    /// <summary>
+    /// eˣ on 16 lanes, the Cephes expf scheme: eˣ = 2ⁿ · eʳ with n = ⌊x · log₂e + ½⌋, r = x − n · ln 2 (ln 2 in two
+    /// parts), eʳ by its degree-7 minimax polynomial; relative error about 1e-7. Inputs below −87.34 give 0 (e⁻⁸⁷ is
+    /// near the smallest normal float), above 88.38 give e^88.38. Several times faster here than
+    /// TensorPrimitives.Exp, which computes in double.
+    /// </summary>
+    public static Vector512<float> Exp(Vector512<float> x)
+    {
+        var low = Vector512.LessThan(x, Vector512.Create(-87.33654f));
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33654f)), Vector512.Create(88.37626f));
+        var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
+        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
+        var pow2 = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
+        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, p * pow2);
+    }
+
+    /// <summary>
+    /// e[i] = exp(z[i] − shift) for all i (z, e of one length); returns Σ e: the numerator and denominator of a softmax
+    /// with shift = max z (Bridle 1990).
+    /// </summary>
+    public static float ExpShifted(ReadOnlySpan<float> z, float shift, Span<float> e)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            TensorPrimitives.Subtract(z, shift, e);
+            TensorPrimitives.Exp(e, e);
+            return TensorPrimitives.Sum(e);
+        }
+        var n = z.Length;
+        var i = 0;
+        var sum = 0f;
+        fixed (float* zp = z, ep = e)
+        {
+            var vs = Vector512.Create(shift);
+            var acc = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var v = Exp(Vector512.Load(zp + i) - vs);
+                v.Store(ep + i);
+                acc += v;
+            }
+            sum = Vector512.Sum(acc);
+        }
+        for (; i < n; i++)
+            sum += e[i] = MathF.Exp(z[i] - shift);
+        return sum;
     }
 
     /// <summary>out[n] = embed[tokens[n]].</summary>
@@ -98,17 +154,41 @@ internal static unsafe class Kernels
     {
         Par.ForChunks(n, threads, 64, (r0, r1) =>
         {
-            var w = new ReadOnlySpan<float>(weight, c);
             for (var r = r0; r < r1; r++)
-            {
-                var x = new ReadOnlySpan<float>(inp + (long)r * c, c);
-                var o = new Span<float>(output + (long)r * c, c);
-                var s = 1f / MathF.Sqrt(TensorPrimitives.Dot(x, x) / c + eps);
-                rstd[r] = s;
-                TensorPrimitives.Multiply(x, s, o);
-                TensorPrimitives.Multiply(o, w, o);
-            }
+                rstd[r] = RmsNormRow(output + (long)r * c, inp + (long)r * c, weight, c, eps);
         });
+    }
+
+    /// <summary>One row of <see cref="RmsNormForward"/>: out (C) = x (C) · rstd · weight (C); returns rstd. out may not
+    /// alias x.</summary>
+    public static float RmsNormRow(float* output, float* x, float* weight, int c, float eps)
+    {
+        if (!Vector512.IsHardwareAccelerated)
+        {
+            var xs = new ReadOnlySpan<float>(x, c);
+            var o = new Span<float>(output, c);
+            var rs = 1f / MathF.Sqrt(TensorPrimitives.Dot(xs, xs) / c + eps);
+            TensorPrimitives.Multiply(xs, rs, o);
+            TensorPrimitives.Multiply(o, new ReadOnlySpan<float>(weight, c), o);
+            return rs;
+        }
+        var acc = Vector512<float>.Zero;
+        var i = 0;
+        for (; i + 16 <= c; i += 16)
+        {
+            var v = Vector512.Load(x + i);
+            acc = Vector512.FusedMultiplyAdd(v, v, acc);
+        }
+        var ss = Vector512.Sum(acc);
+        for (var t = i; t < c; t++)
+            ss += x[t] * x[t];
+        var s = 1f / MathF.Sqrt(ss / c + eps);
+        var vs = Vector512.Create(s);
+        for (i = 0; i + 16 <= c; i += 16)
+            (Vector512.Load(x + i) * vs * Vector512.Load(weight + i)).Store(output + i);
+        for (; i < c; i++)
+            output[i] = x[i] * s * weight[i];
+        return s;
     }
 
     /// <summary>
@@ -167,6 +247,18 @@ internal static unsafe class Kernels
     /// <summary>SwiGLU (Shazeer 2020): out = silu(gate) ⊙ up, silu(g) = g · σ(g). All (count); out may alias gate.</summary>
     public static void SwiGluForward(float* output, float* gate, float* up, long count)
     {
+        long i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= count; i += 16)
+            {
+                var g = Vector512.Load(gate + i);
+                (g * Vector512.Load(up + i) / (Vector512<float>.One + Exp(-g))).Store(output + i);
+            }
+            for (; i < count; i++)
+                output[i] = gate[i] * up[i] / (1f + MathF.Exp(-gate[i]));
+            return;
+        }
         Span<float> sigBuffer = stackalloc float[Chunk];
         for (long at = 0; at < count; at += Chunk)
         {
@@ -405,7 +497,7 @@ internal static unsafe class DecodeKernels
             var vsum = Vector512<float>.Zero;
             for (var blk = 0; blk < blocks; blk++)
             {
-                var e = Exp(Vector512.Load(scratch + blk * PositionBlock) - max);
+                var e = Kernels.Exp(Vector512.Load(scratch + blk * PositionBlock) - max);
                 if (blk == last)
                     e = Vector512.ConditionalSelect(tail, e, Vector512<float>.Zero);
                 e.Store(scratch + blk * PositionBlock);
@@ -458,94 +550,6 @@ internal static unsafe class DecodeKernels
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// eˣ on 16 lanes, the Cephes expf scheme: eˣ = 2ⁿ · eʳ with n = ⌊x · log₂e + ½⌋, r = x − n · ln 2 (ln 2 in two
-    /// parts), eʳ by its degree-7 minimax polynomial; relative error about 1e-7. Inputs below −87.34 give 0 (e⁻⁸⁷ is
-    /// near the smallest normal float), above 88.38 give e^88.38. Several times faster here than
-    /// TensorPrimitives.Exp, which computes in double.
-    /// </summary>
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        var low = Vector512.LessThan(x, Vector512.Create(-87.33654f));
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33654f)), Vector512.Create(88.37626f));
-        var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-        var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
-        var pow2 = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
-        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, p * pow2);
-    }
-
-    /// <summary>
-    /// RMSNorm (Zhang &amp; Sennrich 2019) of each row: out = x / sqrt(mean(x²) + ε) ⊙ weight. output, input (rows, C),
-    /// weight (C); output must not alias input.
-    /// </summary>
-    public static void RmsNorm(float* output, float* input, float* weight, int rows, int c, float eps)
-    {
-        for (var r = 0; r < rows; r++)
-        {
-            float* x = input + (long)r * c, o = output + (long)r * c;
-            var acc = Vector512<float>.Zero;
-            var i = 0;
-            for (; i + PositionBlock <= c; i += PositionBlock)
-            {
-                var v = Vector512.Load(x + i);
-                acc = Vector512.FusedMultiplyAdd(v, v, acc);
-            }
-            var ss = Vector512.Sum(acc);
-            for (var t = i; t < c; t++)
-                ss += x[t] * x[t];
-            var s = 1f / MathF.Sqrt(ss / c + eps);
-            var vs = Vector512.Create(s);
-            for (i = 0; i + PositionBlock <= c; i += PositionBlock)
-                (Vector512.Load(x + i) * vs * Vector512.Load(weight + i)).Store(o + i);
-            for (; i < c; i++)
-                o[i] = x[i] * s * weight[i];
-        }
-    }
-
-    /// <summary>SwiGLU (Shazeer 2020) in place: gate ← silu(gate) ⊙ up, silu(g) = g / (1 + e⁻ᵍ); both (count).</summary>
-    public static void SwiGlu(float* gate, float* up, int count)
-    {
-        var i = 0;
-        for (; i + PositionBlock <= count; i += PositionBlock)
-        {
-            var g = Vector512.Load(gate + i);
-            (g * Vector512.Load(up + i) / (Vector512<float>.One + Exp(-g))).Store(gate + i);
-        }
-        for (; i < count; i++)
-            gate[i] = gate[i] * up[i] / (1f + MathF.Exp(-gate[i]));
-    }
-
-    /// <summary>e[i] = exp(z[i] − shift) for all i (z, e of one length); returns Σ e.</summary>
-    public static float ExpShifted(ReadOnlySpan<float> z, float shift, Span<float> e)
-    {
-        var n = z.Length;
-        var i = 0;
-        var sum = 0f;
-        fixed (float* zp = z, ep = e)
-        {
-            var vs = Vector512.Create(shift);
-            var acc = Vector512<float>.Zero;
-            for (; i + PositionBlock <= n; i += PositionBlock)
-            {
-                var v = Exp(Vector512.Load(zp + i) - vs);
-                v.Store(ep + i);
-                acc += v;
-            }
-            sum = Vector512.Sum(acc);
-        }
-        for (; i < n; i++)
-            sum += e[i] = MathF.Exp(z[i] - shift);
-        return sum;
     }
 
     /// <summary>
