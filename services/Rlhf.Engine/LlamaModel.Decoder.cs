@@ -37,10 +37,10 @@ public sealed unsafe partial class LlamaModel
 
     /// <summary>
     /// The state of one <see cref="Generate"/> call and its step: every active sequence advances one position. The step
-    /// runs on every member of a <see cref="SpinTeam"/>: row-wise work (RMSNorm is recomputed by each member into its
-    /// own buffer, attention and sampling are split by rows) and the GEMMs (split by column panels over all active
-    /// rows, so each member streams only its share of the weights), with a barrier wherever a phase reads what another
-    /// member wrote.
+    /// runs on every member of a <see cref="SpinTeam"/>. When all weights fit one core's L2, each member runs the whole
+    /// step on its own share of the rows, with no barrier. Otherwise the members share every GEMM by work items over
+    /// all active rows (so each streams only part of the weights), each recomputes RMSNorm into its own buffer,
+    /// attention and sampling are split by rows, and a barrier separates phases that read what another member wrote.
     /// </summary>
     private sealed class Decoder
     {
@@ -58,7 +58,7 @@ public sealed unsafe partial class LlamaModel
         private readonly int[] _sortIdx;
         private readonly DecodeMatrix[] _matrices;
         private readonly Action<int> _body;
-        private readonly float* _kcache, _vcache;           // (L, B, NKV, HS, S)
+        private readonly float* _kcache, _vcache;           // (L, B, ·): layouts of DecodeKernels.CacheWrite
         private readonly float* _x, _q, _kNew, _vNew, _atty; // (B, C), (B, C), (B, KvDim), (B, KvDim), (B, C)
         private readonly float* _hb, _hb2, _logits;         // (B, H), (B, H), (B, V)
         private readonly float* _thread;                    // per member: xb (B, C), rows (B, C), att (S), exp (V)
@@ -106,7 +106,7 @@ public sealed unsafe partial class LlamaModel
             _thread = Aligned.Up(Pointer(_threadArray));
 
             Slots = new int[b];
-            Tokens = GC.AllocateArray<int>(b, pinned: true);
+            Tokens = new int[b];
             LogitRows = new int[b];
             Sampled = new int[b];
             SampledLogprobs = new float[b];
@@ -306,27 +306,9 @@ public sealed unsafe partial class LlamaModel
                 _team.Barrier();
         }
 
-        private void RunGemms(ReadOnlySpan<DecodeProduct> products, int member)
-        {
-            if (_independent)
-            {
-                foreach (ref readonly var j in products)
-                    RunItems(j, 0, Items(j));
-            }
-            else
-                RunShare(products, member);
-        }
-
-        private void RunSwiGlu(in DecodeProduct gate, in DecodeProduct up, int member)
-        {
-            if (_independent)
-                RunSwiGluItems(gate, up, 0, Items(gate));
-            else
-            {
-                var (lo, hi) = Share(Items(gate), member);
-                RunSwiGluItems(gate, up, lo, hi);
-            }
-        }
+        /// <summary>The work items [lo, hi) of a step's GEMM that a member runs: all of them when members run
+        /// independently (each on its own rows), else its share.</summary>
+        private (int Lo, int Hi) GemmShare(int count, int member) => _independent ? (0, count) : Share(count, member);
 
         /// <summary>The contiguous share [lo, hi) of <paramref name="count"/> items that a member takes.</summary>
         private (int Lo, int Hi) Share(int count, int member) =>
@@ -360,12 +342,12 @@ public sealed unsafe partial class LlamaModel
         }
 
         /// <summary>Runs a member's share of the concatenated work items of <paramref name="products"/>.</summary>
-        private void RunShare(ReadOnlySpan<DecodeProduct> products, int member)
+        private void RunGemms(ReadOnlySpan<DecodeProduct> products, int member)
         {
             var total = 0;
             foreach (ref readonly var j in products)
                 total += Items(j);
-            var (lo, hi) = Share(total, member);
+            var (lo, hi) = GemmShare(total, member);
             var first = 0;
             foreach (ref readonly var j in products)
             {
@@ -375,9 +357,11 @@ public sealed unsafe partial class LlamaModel
             }
         }
 
-        /// <summary>gate ← silu(gate) ⊙ up over work items [lo, hi), each item's tile right after both products.</summary>
-        private void RunSwiGluItems(in DecodeProduct gate, in DecodeProduct up, int lo, int hi)
+        /// <summary>gate ← silu(gate) ⊙ up over a member's share of the work items, each item's tile right after both
+        /// products.</summary>
+        private void RunSwiGlu(in DecodeProduct gate, in DecodeProduct up, int member)
         {
+            var (lo, hi) = GemmShare(Items(gate), member);
             int h = gate.M.N, rows = gate.Rows;
             if (!IsPacked(gate))
             {

@@ -66,11 +66,11 @@ public sealed unsafe partial class LlamaModel
             }
         }
 
-        // One team for the whole call when a step holds enough work to split: every GEMM of a step is shared out by
-        // column panels over all active rows, the row-wise work (attention, sampling) by rows.
+        // One team for the whole call when a step holds enough work to split (the Decoder says how it splits it);
+        // OpenBLAS, which serves the steps of at most 4 sequences, then runs on the calling thread.
         var tokenMacs = (long)c * (2L * c + 2L * kv + 3L * h) * cfg.NLayers + (long)c * vocab;
-        var teamSize = (long)b * tokenMacs >= TeamWorkThreshold ? Math.Max(1, threads) : 1;
-        _gemm.SetThreads(teamSize == 1 && (long)b * tokenMacs >= BlasWorkThreshold ? threads : 1);
+        var teamSize = (long)b * tokenMacs >= TeamWorkThreshold ? threads : 1;
+        _gemm.SetThreads(1);
         using var team = new SpinTeam(teamSize);
         var decoder = new Decoder(this, team, b, cacheLen, options);
         if (b > PackedGemmMinRows)
@@ -136,11 +136,7 @@ public sealed unsafe partial class LlamaModel
     /// <see cref="EngineOptions.Threads"/> threads; below it, splitting costs more than it saves.</summary>
     private const long TeamWorkThreshold = 1 << 21;
 
-    /// <summary>Multiply-adds of one decoding step from which a step on one thread lets OpenBLAS use
-    /// <see cref="EngineOptions.Threads"/> threads.</summary>
-    private const long BlasWorkThreshold = 1 << 22;
-
-    /// <summary>Row counts above which a decoding GEMM runs on the packed micro-kernel (below: BLAS GEMV).</summary>
+    /// <summary>Batch sizes above which a call packs the weights for the micro-kernel (up to it, steps use OpenBLAS).</summary>
     private const int PackedGemmMinRows = 4;
 
     /// <summary>
