@@ -30,10 +30,14 @@ internal static class TorchTrainingReference
     public static SafeTensorsReader OpenClip() => SafeTensorsReader.Open(Path.Combine(s_directory.Value, "clip.safetensors"));
 
     /// <summary>Tensors named <c>prefix.&lt;param&gt;</c> as param-named tensors, in header order.</summary>
-    public static List<NamedTensor> Group(SafeTensorsReader reader, string prefix) =>
-        reader.Tensors.Where(t => t.Name.StartsWith(prefix + ".", StringComparison.Ordinal))
+    public static List<NamedTensor> Group(SafeTensorsReader reader, string prefix)
+    {
+        var group = reader.Tensors.Where(t => t.Name.StartsWith(prefix + ".", StringComparison.Ordinal))
             .Select(t => new NamedTensor(t.Name[(prefix.Length + 1)..], t.Shape, reader.ReadFloat32(t.Name)))
             .ToList();
+        Assert.True(group.Count > 0, $"the fixture holds no tensors named {prefix}.*");
+        return group;
+    }
 
     public static void AssertClose(float[] expected, float[] actual, float tolerance, string what)
     {
@@ -43,7 +47,9 @@ internal static class TorchTrainingReference
         for (var k = 0; k < expected.Length; k++)
         {
             var diff = MathF.Abs(expected[k] - actual[k]) / Math.Max(1f, MathF.Abs(expected[k]));
-            if (!(diff <= worst))
+            if (float.IsNaN(diff))
+                diff = float.PositiveInfinity; // a NaN anywhere must fail, not be overtaken by a later finite difference
+            if (diff > worst)
             {
                 worst = diff;
                 at = k;
