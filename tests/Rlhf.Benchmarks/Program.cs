@@ -5,6 +5,7 @@ using Rlhf.Benchmarks;
 //   reward [--seconds S] [--data DIR]                      RewardService throughput and latency, micro-batching on/off
 //   grpc [--quick] [--warmup S] [--duration S]             unary calls/s and latency: ours and python3-grpcio, each side
 //   ppo [--quick] [--iterations N] [--warmup N]            PPO iteration by stage over gRPC vs direct in-process calls
+//   decode [--quick]                                       the kernels of a batched decoding step, one by one, and memory bandwidth
 return args.FirstOrDefault() switch
 {
     "engine" => EngineBenchmark.Run(
@@ -14,11 +15,12 @@ return args.FirstOrDefault() switch
     "reward" => await RewardBenchmark.RunAsync(args[1..]),
     "grpc" => GrpcBenchmark.Run(args[1..]),
     "ppo" => PpoBenchmark.Run(args[1..]),
+    "decode" => DecodeKernelBenchmark.Run(args[1..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR] | grpc [--quick] | ppo [--quick]");
+    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR] | grpc [--quick] | ppo [--quick] | decode [--quick]");
     return 2;
 }
