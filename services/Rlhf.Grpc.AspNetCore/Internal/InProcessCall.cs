@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
@@ -13,9 +14,8 @@ internal sealed class InProcessCall
     private readonly GrpcServerOptions _options;
     private readonly AsyncServiceScope _scope;
     private readonly CancellationTokenSource _abort;
-    private readonly CancellationTokenSource? _deadline;
+    private readonly DeadlineManager? _deadline;
     private readonly CancellationTokenSource _call;
-    private readonly DateTime? _deadlineUtc;
     private readonly Lock _gate = new();
     private Status? _status;
     private bool _disposed;
@@ -25,13 +25,7 @@ internal sealed class InProcessCall
         _options = options;
         _scope = services.CreateAsyncScope();
         _abort = CancellationTokenSource.CreateLinkedTokenSource(callOptions.CancellationToken);
-        _deadlineUtc = callOptions.Deadline;
-        if (callOptions.Deadline is { } deadline)
-        {
-            var remaining = deadline.ToUniversalTime() - options.TimeProvider.GetUtcNow().UtcDateTime;
-            _deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, options.TimeProvider);
-        }
-
+        _deadline = DeadlineManager.FromCallDeadline(callOptions.Deadline, options.TimeProvider);
         _call = _deadline is null ? CancellationTokenSource.CreateLinkedTokenSource(_abort.Token) : CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, _deadline.Token);
         var headers = new Metadata();
         foreach (var entry in callOptions.Headers ?? [])
@@ -39,7 +33,7 @@ internal sealed class InProcessCall
             headers.Add(entry);
         }
 
-        Context = ServerCallContext.CreateInProcess(_scope.ServiceProvider, method, callOptions.Deadline?.ToUniversalTime() ?? DateTime.MaxValue,
+        Context = ServerCallContext.CreateInProcess(_scope.ServiceProvider, method, _deadline?.Deadline ?? DateTime.MaxValue,
             headers, _abort.Token, _call.Token, options, ResponseHeadersSource);
     }
 
@@ -49,7 +43,7 @@ internal sealed class InProcessCall
 
     public Task<Metadata> ResponseHeaders => ResponseHeadersSource.Task;
 
-    private bool DeadlineExpired => _deadline?.IsCancellationRequested == true;
+    private bool DeadlineExpired => _deadline?.IsExpired == true;
 
     /// <summary>Ends the call with <paramref name="status"/> without running a handler.</summary>
     public async Task<T> Fail<T>(Status status)
@@ -67,7 +61,7 @@ internal sealed class InProcessCall
     public async Task<T> RunAsync<T>(Func<ServerCallContext, StrongBox<T?>, Task> core)
         where T : class
     {
-        if (_deadlineUtc is { } deadline && deadline.ToUniversalTime() <= _options.TimeProvider.GetUtcNow().UtcDateTime)
+        if (_deadline is not null && _deadline.GetRemaining() <= TimeSpan.Zero)
         {
             return await Fail<T>(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")).ConfigureAwait(false);
         }

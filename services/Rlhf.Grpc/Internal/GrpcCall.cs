@@ -36,10 +36,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         _method = method;
         _options = options;
         _channel = channel;
-        if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
-        {
-            _deadline = new DeadlineManager(deadline.Kind == DateTimeKind.Local ? deadline.ToUniversalTime() : deadline, channel.Options.TimeProvider);
-        }
+        _deadline = DeadlineManager.FromCallDeadline(options.Deadline, channel.Options.TimeProvider);
 
         if (method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming)
         {
