@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using Google.Protobuf;
 using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
@@ -67,13 +68,7 @@ internal sealed class InProcessStreamWriter<T>(ServerCallContext context, Channe
         ArgumentNullException.ThrowIfNull(message);
         context.ThrowIfFinished();
         responseHeaders.TrySetResult(new Metadata());
-        if (!cancellationToken.CanBeCanceled)
-        {
-            await channel.WriteAsync(message, context.CancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        using var linked = LinkedCancellation.Create(context.CancellationToken, cancellationToken);
         await channel.WriteAsync(message, linked.Token).ConfigureAwait(false);
     }
 }

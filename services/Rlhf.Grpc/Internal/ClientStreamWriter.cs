@@ -66,7 +66,7 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(GrpcCall<TRequest,
         }
 
         var stream = await call.GetRequestStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CallToken);
+        using var linked = LinkedCancellation.Create(call.CallToken, cancellationToken);
         try
         {
             await stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);

@@ -134,7 +134,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     internal async Task<TResponse?> ReadNextMessageAsync(CancellationToken cancellationToken)
     {
         PipeReader? reader;
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _callCts.Token))
+        using (var linked = LinkedCancellation.Create(_callCts.Token, cancellationToken))
         {
             try
             {
