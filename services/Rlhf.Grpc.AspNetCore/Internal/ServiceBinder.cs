@@ -68,13 +68,7 @@ internal static class ServiceBinder
     {
         var request = method.InputType.ClrType;
         var response = method.OutputType.ClrType;
-        var methodType = (method.IsClientStreaming, method.IsServerStreaming) switch
-        {
-            (false, false) => MethodType.Unary,
-            (false, true) => MethodType.ServerStreaming,
-            (true, false) => MethodType.ClientStreaming,
-            _ => MethodType.DuplexStreaming,
-        };
+        var methodType = method.GetMethodType();
         var (delegateType, parameters, returnType) = methodType switch
         {
             MethodType.Unary => (typeof(Func<,,,>),

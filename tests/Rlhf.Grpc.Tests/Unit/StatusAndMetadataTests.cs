@@ -131,6 +131,16 @@ public sealed class StatusAndMetadataTests
         Assert.False(stream.IsIdempotent);
     }
 
+    [Theory]
+    [InlineData("Echo", MethodType.Unary)]
+    [InlineData("ServerStream", MethodType.ServerStreaming)]
+    [InlineData("ClientStream", MethodType.ClientStreaming)]
+    [InlineData("Duplex", MethodType.DuplexStreaming)]
+    public void GetMethodType_EachStreamingShape_ItsCallType(string name, MethodType expected)
+    {
+        Assert.Equal(expected, Infrastructure.TestMethods.Service.FindMethodByName(name).GetMethodType());
+    }
+
     [Fact]
     public void FromDescriptor_WrongMessageTypes_Throws()
     {
