@@ -455,17 +455,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         {
             foreach (var value in values)
             {
-                try
-                {
-                    MetadataCodec.AddHeader(metadata, name, value);
-                }
-                catch (ArgumentException)
-                {
-                    // A header that is not valid gRPC metadata (e.g. non-ASCII) is dropped, as other implementations do.
-                }
-                catch (FormatException)
-                {
-                }
+                MetadataCodec.TryAddHeader(metadata, name, value);
             }
         }
 

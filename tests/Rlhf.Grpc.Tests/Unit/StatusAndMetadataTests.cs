@@ -107,6 +107,19 @@ public sealed class StatusAndMetadataTests
     }
 
     [Theory]
+    [InlineData("trace-bin", "not base64!")]
+    [InlineData("user", "caf\u00e9")]
+    public void TryAddHeader_NotValidMetadata_DroppedAndFalse(string name, string value)
+    {
+        var metadata = new Metadata();
+
+        Assert.False(MetadataCodec.TryAddHeader(metadata, name, value));
+        Assert.True(MetadataCodec.TryAddHeader(metadata, "user", "alice"));
+
+        Assert.Equal(new[] { "user" }, metadata.Select(e => e.Key));
+    }
+
+    [Theory]
     [InlineData("application/grpc", true)]
     [InlineData("application/grpc+proto", true)]
     [InlineData("application/grpc; charset=utf-8", true)]
