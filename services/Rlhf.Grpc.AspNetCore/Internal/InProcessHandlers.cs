@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
@@ -9,11 +8,6 @@ namespace Rlhf.Grpc.AspNetCore.Internal;
 internal abstract class InProcessHandler(MethodType type)
 {
     public MethodType Type { get; } = type;
-
-    /// <summary>The service instance: from the call's request services (scoped or singleton) when registered, else created for the call.</summary>
-    protected static TService ResolveService<TService>(ServerCallContext context)
-        where TService : class =>
-        (TService)ActivatorUtilities.GetServiceOrCreateInstance(context.GetHttpContext().RequestServices, typeof(TService));
 }
 
 /// <summary>A unary RPC, typed by its messages only (the invoker does not know the service type).</summary>
@@ -40,7 +34,7 @@ internal sealed class BoundInProcessUnaryHandler<TService, TRequest, TResponse>(
     where TResponse : class, IMessage<TResponse>, new()
 {
     public override async Task<TResponse> InvokeAsync(TRequest request, ServerCallContext context) =>
-        await invoker(ResolveService<TService>(context), request, context).ConfigureAwait(false)
+        await invoker(CallServices.Resolve<TService>(context), request, context).ConfigureAwait(false)
         ?? throw new InvalidOperationException("The service method returned a null response.");
 }
 
@@ -52,7 +46,7 @@ internal sealed class BoundInProcessServerStreamingHandler<TService, TRequest, T
     where TResponse : class, IMessage<TResponse>, new()
 {
     public override Task InvokeAsync(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context) =>
-        invoker(ResolveService<TService>(context), request, responseStream, context);
+        invoker(CallServices.Resolve<TService>(context), request, responseStream, context);
 }
 
 /// <summary>
