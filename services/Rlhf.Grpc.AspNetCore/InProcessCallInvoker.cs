@@ -62,7 +62,7 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
             var handler = handlerType is null
                 ? null
                 : (InProcessHandler)Activator.CreateInstance(handlerType.MakeGenericType(typeof(TService), method.InputType.ClrType, method.OutputType.ClrType), invoker)!;
-            _methods["/" + service.FullName + "/" + method.Name] = handler;
+            _methods[ServiceBinder.MethodPath(method)] = handler;
         }
 
         _serviceNames[service.FullName] = 0;
