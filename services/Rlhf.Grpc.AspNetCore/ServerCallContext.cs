@@ -55,9 +55,6 @@ public sealed class ServerCallContext
         return new ServerCallContext(httpContext, method, deadline, requestHeaders, cancellationToken, options, responseHeaders);
     }
 
-    /// <summary>Whether the call was made in-process, without HTTP.</summary>
-    internal bool IsInProcess => _inProcessResponseHeaders is not null;
-
     /// <summary>The full method name, <c>/package.Service/Method</c>.</summary>
     public string Method { get; }
 
@@ -105,8 +102,6 @@ public sealed class ServerCallContext
 
     /// <summary>Whether the deadline has passed on the server's clock.</summary>
     internal bool IsDeadlineExpired => Deadline != DateTime.MaxValue && Options.TimeProvider.GetUtcNow().UtcDateTime >= Deadline;
-
-    internal bool ResponseFinished => _responseFinished;
 
     /// <summary>The request's grpc-encoding (null: identity).</summary>
     internal string? RequestEncoding { get; set; }
