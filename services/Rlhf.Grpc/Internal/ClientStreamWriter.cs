@@ -61,7 +61,7 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(GrpcCall<TRequest,
         }
         catch (RpcException ex)
         {
-            call.Fail(ex.Status);
+            call.Complete(ex.Status);
             throw;
         }
 
@@ -83,7 +83,7 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(GrpcCall<TRequest,
                 }
                 catch (TimeoutException)
                 {
-                    call.Fail(new Status(StatusCode.Unavailable, $"Error writing the request stream: {ex.Message}", ex));
+                    call.Complete(new Status(StatusCode.Unavailable, $"Error writing the request stream: {ex.Message}", ex));
                 }
             }
 

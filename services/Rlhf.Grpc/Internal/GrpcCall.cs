@@ -28,8 +28,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private CancellationTokenRegistration _deadlineCancellation;
     private HttpResponseMessage? _response;
     private string? _responseEncoding;
-    private Metadata? _trailers;
-    private bool _disposed;
+    private Metadata? _trailers; // set (under the lock) before the status completes
 
     public GrpcCall(Method<TRequest, TResponse> method, CallOptions options, GrpcChannel channel)
     {
@@ -107,7 +106,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             {
                 var status = await _statusTcs.Task.ConfigureAwait(false);
                 throw status.StatusCode == StatusCode.OK
-                    ? new RpcException(new Status(StatusCode.Internal, "The server finished with OK but sent no response message."), _trailers ?? new Metadata())
+                    ? new RpcException(new Status(StatusCode.Internal, "The server finished with OK but sent no response message."), _trailers!)
                     : CreateFailure();
             }
 
@@ -200,29 +199,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             : CreateFailure();
     }
 
-    /// <summary>Fails the call locally (e.g. a request message over the send limit).</summary>
-    internal void Fail(Status status) => Complete(status);
-
     public Status GetStatus() => _statusTcs.Task.IsCompletedSuccessfully
         ? _statusTcs.Task.Result
         : throw new InvalidOperationException("Unable to get the status because the call is not complete.");
 
     public Metadata GetTrailers() => _statusTcs.Task.IsCompletedSuccessfully
-        ? _trailers ?? new Metadata()
+        ? _trailers!
         : throw new InvalidOperationException("Unable to get the trailers because the call is not complete.");
 
+    /// <summary>Cancels the call if it is still running and releases it; safe to call more than once.</summary>
     public void Dispose()
     {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
         Complete(new Status(StatusCode.Cancelled, "The call was disposed before it finished."));
         Cleanup();
     }
@@ -380,8 +367,11 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         };
     }
 
-    /// <summary>Sets the final status once (the first caller wins); aborts the HTTP/2 stream if it is still open.</summary>
-    private void Complete(Status status, Metadata? trailers = null)
+    /// <summary>
+    /// Sets the final status once (the first caller wins; later calls do nothing); aborts the HTTP/2 stream if it is
+    /// still open. Also fails the call locally (e.g. a request message over the send limit).
+    /// </summary>
+    internal void Complete(Status status, Metadata? trailers = null)
     {
         lock (_lock)
         {
@@ -414,7 +404,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private RpcException CreateFailure()
     {
         var status = _statusTcs.Task.Result;
-        return new RpcException(status, _trailers ?? new Metadata());
+        return new RpcException(status, _trailers!);
     }
 
     private Status GetStatusFromTrailers(HttpResponseMessage response)
@@ -462,6 +452,10 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         return metadata;
     }
 
+    /// <summary>
+    /// Once the call has finished, releases the cancellation registrations, the deadline and the response; does nothing
+    /// before. Idempotent: the response reader, <see cref="GetResponseAsync"/> and <see cref="Dispose"/> may each call it.
+    /// </summary>
     internal void Cleanup()
     {
         HttpResponseMessage? response;
