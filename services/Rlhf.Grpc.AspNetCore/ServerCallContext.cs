@@ -185,9 +185,9 @@ public sealed class ServerCallContext
 
             _responseFinished = true;
             Status = status;
-            if (_inProcessResponseHeaders is { } inProcess)
+            if (_inProcessResponseHeaders is not null)
             {
-                inProcess.TrySetResult(new Metadata());
+                EnsureInProcessHeadersSent();
                 return;
             }
 
@@ -202,6 +202,18 @@ public sealed class ServerCallContext
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// In-process calls: releases empty response headers unless headers were already sent (a new
+    /// <see cref="Metadata"/> only the first time). HTTP calls: does nothing.
+    /// </summary>
+    internal void EnsureInProcessHeadersSent()
+    {
+        if (_inProcessResponseHeaders is { Task.IsCompleted: false } inProcess)
+        {
+            inProcess.TrySetResult(new Metadata());
         }
     }
 

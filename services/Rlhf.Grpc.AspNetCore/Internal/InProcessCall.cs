@@ -16,6 +16,7 @@ internal sealed class InProcessCall
     private readonly CancellationTokenSource _abort;
     private readonly DeadlineManager? _deadline;
     private readonly CancellationTokenSource _call;
+    private readonly TaskCompletionSource<Metadata> _responseHeaders = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private Status? _status;
     private bool _disposed;
@@ -34,14 +35,12 @@ internal sealed class InProcessCall
         }
 
         Context = ServerCallContext.CreateInProcess(_scope.ServiceProvider, method, _deadline?.Deadline ?? DateTime.MaxValue,
-            headers, _abort.Token, _call.Token, options, ResponseHeadersSource);
+            headers, _abort.Token, _call.Token, options, _responseHeaders);
     }
 
     public ServerCallContext Context { get; }
 
-    public TaskCompletionSource<Metadata> ResponseHeadersSource { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task<Metadata> ResponseHeaders => ResponseHeadersSource.Task;
+    public Task<Metadata> ResponseHeaders => _responseHeaders.Task;
 
     private bool DeadlineExpired => _deadline?.IsExpired == true;
 

@@ -53,7 +53,7 @@ internal sealed class BoundInProcessServerStreamingHandler<TService, TRequest, T
 /// The server side of an in-process response stream: messages go by reference into a bounded channel (the
 /// in-process analogue of HTTP/2 flow control); the first one also releases the response headers.
 /// </summary>
-internal sealed class InProcessStreamWriter<T>(ServerCallContext context, ChannelWriter<T> channel, TaskCompletionSource<Metadata> responseHeaders)
+internal sealed class InProcessStreamWriter<T>(ServerCallContext context, ChannelWriter<T> channel)
     : IServerStreamWriter<T>
     where T : class
 {
@@ -61,7 +61,7 @@ internal sealed class InProcessStreamWriter<T>(ServerCallContext context, Channe
     {
         ArgumentNullException.ThrowIfNull(message);
         context.ThrowIfFinished();
-        responseHeaders.TrySetResult(new Metadata());
+        context.EnsureInProcessHeadersSent();
         using var linked = LinkedCancellation.Create(context.CancellationToken, cancellationToken);
         await channel.WriteAsync(message, linked.Token).ConfigureAwait(false);
     }

@@ -189,6 +189,42 @@ public sealed class InProcessCallInvokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AsyncServerStreamingCall_FirstMessage_ReleasesEmptyResponseHeadersWhileTheHandlerRuns()
+    {
+        using var call = _invoker.AsyncServerStreamingCall(TestMethods.ServerStream, new EchoRequest { Message = "h", Count = 2, DelayMs = 500 });
+
+        Assert.True(await call.ResponseStream.MoveNext());
+        var headers = await call.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(headers);
+        Assert.Throws<InvalidOperationException>(() => call.GetStatus()); // still running
+        var rest = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            rest++;
+        }
+
+        Assert.Equal(1, rest);
+        Assert.Same(headers, await call.ResponseHeadersAsync);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_HeadersWrittenByTheHandler_KeptAcrossStreamedMessages()
+    {
+        var request = new EchoRequest { Message = "h", Count = 3 };
+
+        using var call = _invoker.AsyncServerStreamingCall(TestMethods.ServerStream, request, new CallOptions(new Metadata { { "x-echo-text", "abc" } }));
+        var received = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            received++;
+        }
+
+        Assert.Equal(3, received);
+        Assert.Equal("abc", (await call.ResponseHeadersAsync).GetValue("x-echo-text"));
+    }
+
+    [Fact]
     public async Task AsyncServerStreamingCall_FailsAfterMessages_MessagesThenRpcException()
     {
         var request = new EchoRequest { Count = 3, StatusCode = (int)StatusCode.Aborted, StatusMessage = "stop" };
