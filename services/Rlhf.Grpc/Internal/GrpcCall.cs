@@ -181,10 +181,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     /// <summary>The request body stream, or the call's failure if it ended first.</summary>
     internal async Task<Stream> GetRequestStreamAsync(CancellationToken cancellationToken)
     {
-        var completed = await Task.WhenAny(RequestContent!.StreamTask, _statusTcs.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (completed == RequestContent.StreamTask && !_statusTcs.Task.IsCompleted)
+        var streamTask = RequestContent!.StreamTask;
+        if (!streamTask.IsCompleted && !_statusTcs.Task.IsCompleted)
         {
-            return await RequestContent.StreamTask.ConfigureAwait(false);
+            // Only the first write waits for the request to start; later ones find the stream already there.
+            await Task.WhenAny(streamTask, _statusTcs.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (streamTask.IsCompleted && !_statusTcs.Task.IsCompleted)
+        {
+            return await streamTask.ConfigureAwait(false);
         }
 
         throw CreateFailureOrFinished();
