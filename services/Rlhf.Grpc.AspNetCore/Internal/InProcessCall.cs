@@ -96,15 +96,8 @@ internal sealed class InProcessCall
             }
             catch (Exception ex)
             {
-                status = ServerCallStatus.FromException(ex, Context, DeadlineExpired);
-                if (ex is RpcException rpc)
-                {
-                    handlerRpc = rpc;
-                    foreach (var entry in rpc.Trailers)
-                    {
-                        Context.ResponseTrailers.Add(entry);
-                    }
-                }
+                status = ServerCallStatus.FromHandlerFailure(ex, Context, DeadlineExpired);
+                handlerRpc = ex as RpcException;
             }
         }
 

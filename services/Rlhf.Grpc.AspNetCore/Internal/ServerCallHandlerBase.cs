@@ -88,15 +88,8 @@ internal abstract class ServerCallHandlerBase
             }
             catch (Exception ex)
             {
-                status = ServerCallStatus.FromException(ex, context, deadline?.IsExpired == true);
+                status = ServerCallStatus.FromHandlerFailure(ex, context, deadline?.IsExpired == true);
                 LogFailure(context, ex, status);
-                if (ex is RpcException rpc)
-                {
-                    foreach (var entry in rpc.Trailers)
-                    {
-                        context.ResponseTrailers.Add(entry);
-                    }
-                }
             }
 
             // 4. the status, once

@@ -32,4 +32,22 @@ internal static class ServerCallStatus
             : GenericUnknownMessage;
         return new Status(StatusCode.Unknown, detail, exception);
     }
+
+    /// <summary>
+    /// <see cref="FromException"/> for a handler that threw <paramref name="exception"/>; the trailers of an
+    /// <see cref="RpcException"/> are added to the context's response trailers, to be sent with the status.
+    /// </summary>
+    public static Status FromHandlerFailure(Exception exception, ServerCallContext context, bool deadlineExpired)
+    {
+        var status = FromException(exception, context, deadlineExpired);
+        if (exception is RpcException rpc)
+        {
+            foreach (var entry in rpc.Trailers)
+            {
+                context.ResponseTrailers.Add(entry);
+            }
+        }
+
+        return status;
+    }
 }
