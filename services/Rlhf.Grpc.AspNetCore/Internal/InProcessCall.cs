@@ -142,24 +142,13 @@ internal sealed class InProcessCall
         }
     }
 
-    private async Task<bool> CancelledFirstAsync(Task handlerTask)
+    private Task<bool> CancelledFirstAsync(Task handlerTask)
     {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        CancellationTokenRegistration registration;
         lock (_gate)
         {
-            if (_disposed)
-            {
-                return false; // the handler already finished and released the tokens
-            }
-
-            registration = _call.Token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled);
-        }
-
-        await using (registration.ConfigureAwait(false))
-        {
-            var first = await Task.WhenAny(handlerTask, cancelled.Task).ConfigureAwait(false);
-            return first != handlerTask;
+            return _disposed
+                ? Task.FromResult(false) // the handler already finished and released the tokens
+                : ServerCallHandlerBase.TokenFiresFirstAsync(handlerTask, _call.Token);
         }
     }
 
