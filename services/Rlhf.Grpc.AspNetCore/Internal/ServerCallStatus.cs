@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
 /// <summary>Maps how a handler ended to the status the client receives.</summary>
@@ -49,5 +51,30 @@ internal static class ServerCallStatus
         }
 
         return status;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="next"/> and then hands <paramref name="completed"/> the status code the call ends with
+    /// (<see cref="ServerCallContext.Status"/>, or the status of the exception <paramref name="next"/> threw, which
+    /// propagates) and how long it took. The shape of the logging and metrics interceptors.
+    /// </summary>
+    public static async Task ObserveAsync<TState>(ServerCallContext context, Func<Task> next, TState state, Action<TState, ServerCallContext, StatusCode, TimeSpan> completed)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var status = StatusCode.OK;
+        try
+        {
+            await next().ConfigureAwait(false);
+            status = context.Status.StatusCode;
+        }
+        catch (Exception ex)
+        {
+            status = FromException(ex, context, context.IsDeadlineExpired).StatusCode;
+            throw;
+        }
+        finally
+        {
+            completed(state, context, status, Stopwatch.GetElapsedTime(start));
+        }
     }
 }
