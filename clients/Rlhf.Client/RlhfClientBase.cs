@@ -37,7 +37,7 @@ public abstract class RlhfClientBase
         where TResponse : class, IMessage<TResponse>, new()
     {
         var descriptor = service.FindMethodByName(name) ?? throw new InvalidOperationException($"{service.FullName} has no RPC {name}");
-        return new Method<TRequest, TResponse>(Method<TRequest, TResponse>.GetMethodType(descriptor), service.FullName, name, idempotent);
+        return new Method<TRequest, TResponse>(descriptor.GetMethodType(), service.FullName, name, idempotent);
     }
 
     /// <summary>Looks a service up in a generated file descriptor.</summary>

@@ -20,14 +20,12 @@ public sealed class ApiKeyAuthInterceptor(IOptionsMonitor<ApiKeyAuthOptions> opt
     /// <summary>The <see cref="ServerCallContext.UserState"/> key holding the caller's scopes (<c>IReadOnlyList&lt;string&gt;</c>).</summary>
     public const string ApiKeyScopesKey = "api_key_scopes";
 
-    private static readonly HashSet<string> AlwaysAnonymous = new(StringComparer.Ordinal) { "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection" };
-
     /// <inheritdoc />
     public Task InvokeAsync(ServerCallContext context, Func<Task> next)
     {
         var settings = options.CurrentValue;
         var service = context.ServiceName;
-        if (!settings.Enabled || AlwaysAnonymous.Contains(service) || settings.AnonymousServices.Contains(service))
+        if (!settings.Enabled || ExemptServices.Contains(service) || settings.AnonymousServices.Contains(service))
         {
             return next();
         }

@@ -62,7 +62,7 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
             var handler = handlerType is null
                 ? null
                 : (InProcessHandler)Activator.CreateInstance(handlerType.MakeGenericType(typeof(TService), method.InputType.ClrType, method.OutputType.ClrType), invoker)!;
-            _methods["/" + service.FullName + "/" + method.Name] = handler;
+            _methods[ServiceBinder.MethodPath(method)] = handler;
         }
 
         _serviceNames[service.FullName] = 0;
@@ -92,7 +92,7 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
         var channel = Channel.CreateBounded<TResponse>(new BoundedChannelOptions(ResponseStreamCapacity) { SingleReader = true, SingleWriter = false });
         Task completion = handler is null
             ? call.Fail<object>(unavailable)
-            : call.RunAsync<object>((context, _) => handler.InvokeAsync(request, new InProcessStreamWriter<TResponse>(context, channel.Writer, call.ResponseHeadersSource), context));
+            : call.RunAsync<object>((context, _) => handler.InvokeAsync(request, new InProcessStreamWriter<TResponse>(context, channel.Writer), context));
         _ = completion.ContinueWith(static (_, writer) => ((ChannelWriter<TResponse>)writer!).TryComplete(), channel.Writer, CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         return new AsyncServerStreamingCall<TResponse>(new InProcessStreamReader<TResponse>(channel.Reader, completion, call.Cancel),

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Rlhf.Grpc.AspNetCore.Internal;
 
@@ -11,23 +10,7 @@ namespace Rlhf.Grpc.AspNetCore;
 public sealed class LoggingInterceptor(ILogger<LoggingInterceptor> logger) : IServerInterceptor
 {
     /// <inheritdoc />
-    public async Task InvokeAsync(ServerCallContext context, Func<Task> next)
-    {
-        var start = Stopwatch.GetTimestamp();
-        var status = StatusCode.OK;
-        try
-        {
-            await next().ConfigureAwait(false);
-            status = context.Status.StatusCode;
-        }
-        catch (Exception ex)
-        {
-            status = ServerCallStatus.FromException(ex, context, context.IsDeadlineExpired).StatusCode;
-            throw;
-        }
-        finally
-        {
-            Log.CallCompleted(logger, context.Method, status, Stopwatch.GetElapsedTime(start).TotalMilliseconds, context.Peer);
-        }
-    }
+    public Task InvokeAsync(ServerCallContext context, Func<Task> next) =>
+        ServerCallStatus.ObserveAsync(context, next, logger, static (logger, context, status, elapsed) =>
+            Log.CallCompleted(logger, context.Method, status, elapsed.TotalMilliseconds, context.Peer));
 }

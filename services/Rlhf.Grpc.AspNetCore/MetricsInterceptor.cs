@@ -26,25 +26,13 @@ public sealed class MetricsInterceptor : IServerInterceptor
     }
 
     /// <inheritdoc />
-    public async Task InvokeAsync(ServerCallContext context, Func<Task> next)
+    public Task InvokeAsync(ServerCallContext context, Func<Task> next) =>
+        ServerCallStatus.ObserveAsync(context, next, this, static (self, context, status, elapsed) => self.Record(context.Method, status, elapsed));
+
+    private void Record(string method, StatusCode status, TimeSpan elapsed)
     {
-        var start = Stopwatch.GetTimestamp();
-        var status = StatusCode.OK;
-        try
-        {
-            await next().ConfigureAwait(false);
-            status = context.Status.StatusCode;
-        }
-        catch (Exception ex)
-        {
-            status = ServerCallStatus.FromException(ex, context, context.IsDeadlineExpired).StatusCode;
-            throw;
-        }
-        finally
-        {
-            var tags = new TagList { { "method", context.Method }, { "status", status.ToString() } };
-            _requests.Add(1, tags);
-            _duration.Record(Stopwatch.GetElapsedTime(start).TotalMilliseconds, tags);
-        }
+        var tags = new TagList { { "method", method }, { "status", status.ToString() } };
+        _requests.Add(1, tags);
+        _duration.Record(elapsed.TotalMilliseconds, tags);
     }
 }

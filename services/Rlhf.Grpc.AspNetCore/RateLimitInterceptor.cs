@@ -17,8 +17,6 @@ public sealed class RateLimitInterceptor : IServerInterceptor, IDisposable
     /// <summary>The trailer that tells a refused caller how many milliseconds to wait.</summary>
     public const string RetryAfterTrailer = "retry-after-ms";
 
-    private static readonly HashSet<string> Exempt = new(StringComparer.Ordinal) { "grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection" };
-
     private readonly RateLimitOptions _options;
     private readonly PartitionedRateLimiter<ServerCallContext>? _limiter;
     private readonly ILogger<RateLimitInterceptor> _logger;
@@ -44,7 +42,7 @@ public sealed class RateLimitInterceptor : IServerInterceptor, IDisposable
     /// <inheritdoc />
     public Task InvokeAsync(ServerCallContext context, Func<Task> next)
     {
-        if (_limiter is null || Exempt.Contains(context.ServiceName))
+        if (_limiter is null || ExemptServices.Contains(context.ServiceName))
             return next();
         using var lease = _limiter.AttemptAcquire(context);
         if (lease.IsAcquired)

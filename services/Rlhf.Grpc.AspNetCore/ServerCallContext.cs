@@ -55,9 +55,6 @@ public sealed class ServerCallContext
         return new ServerCallContext(httpContext, method, deadline, requestHeaders, cancellationToken, options, responseHeaders);
     }
 
-    /// <summary>Whether the call was made in-process, without HTTP.</summary>
-    internal bool IsInProcess => _inProcessResponseHeaders is not null;
-
     /// <summary>The full method name, <c>/package.Service/Method</c>.</summary>
     public string Method { get; }
 
@@ -105,8 +102,6 @@ public sealed class ServerCallContext
 
     /// <summary>Whether the deadline has passed on the server's clock.</summary>
     internal bool IsDeadlineExpired => Deadline != DateTime.MaxValue && Options.TimeProvider.GetUtcNow().UtcDateTime >= Deadline;
-
-    internal bool ResponseFinished => _responseFinished;
 
     /// <summary>The request's grpc-encoding (null: identity).</summary>
     internal string? RequestEncoding { get; set; }
@@ -190,9 +185,9 @@ public sealed class ServerCallContext
 
             _responseFinished = true;
             Status = status;
-            if (_inProcessResponseHeaders is { } inProcess)
+            if (_inProcessResponseHeaders is not null)
             {
-                inProcess.TrySetResult(new Metadata());
+                EnsureInProcessHeadersSent();
                 return;
             }
 
@@ -207,6 +202,18 @@ public sealed class ServerCallContext
         finally
         {
             _writeLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// In-process calls: releases empty response headers unless headers were already sent (a new
+    /// <see cref="Metadata"/> only the first time). HTTP calls: does nothing.
+    /// </summary>
+    internal void EnsureInProcessHeadersSent()
+    {
+        if (_inProcessResponseHeaders is { Task.IsCompleted: false } inProcess)
+        {
+            inProcess.TrySetResult(new Metadata());
         }
     }
 

@@ -65,17 +65,8 @@ public sealed class Method<TRequest, TResponse>
 
         var level = descriptor.GetOptions()?.IdempotencyLevel ?? MethodOptions.Types.IdempotencyLevel.IdempotencyUnknown;
         var idempotent = level is MethodOptions.Types.IdempotencyLevel.Idempotent or MethodOptions.Types.IdempotencyLevel.NoSideEffects;
-        return new Method<TRequest, TResponse>(GetMethodType(descriptor), descriptor.Service.FullName, descriptor.Name, idempotent);
+        return new Method<TRequest, TResponse>(descriptor.GetMethodType(), descriptor.Service.FullName, descriptor.Name, idempotent);
     }
-
-    /// <summary>The call type of a descriptor.</summary>
-    public static MethodType GetMethodType(MethodDescriptor descriptor) => (descriptor.IsClientStreaming, descriptor.IsServerStreaming) switch
-    {
-        (false, false) => MethodType.Unary,
-        (false, true) => MethodType.ServerStreaming,
-        (true, false) => MethodType.ClientStreaming,
-        _ => MethodType.DuplexStreaming,
-    };
 
     /// <inheritdoc />
     public override string ToString() => FullName;

@@ -3,7 +3,7 @@ using Google.Protobuf.Reflection;
 
 namespace Rlhf.Grpc;
 
-/// <summary>One-liners that build <see cref="Method{TRequest,TResponse}"/> from generated descriptors.</summary>
+/// <summary>One-liners that build <see cref="Method{TRequest,TResponse}"/> from generated descriptors and read their call type.</summary>
 public static class MethodDescriptorExtensions
 {
     /// <summary>
@@ -18,6 +18,19 @@ public static class MethodDescriptorExtensions
         var method = service.FindMethodByName(name)
             ?? throw new ArgumentException($"Service {service.FullName} has no method '{name}'.", nameof(name));
         return Method<TRequest, TResponse>.FromDescriptor(method);
+    }
+
+    /// <summary>The call type of <paramref name="descriptor"/>, from its streaming flags.</summary>
+    public static MethodType GetMethodType(this MethodDescriptor descriptor)
+    {
+        ArgumentNullException.ThrowIfNull(descriptor);
+        return (descriptor.IsClientStreaming, descriptor.IsServerStreaming) switch
+        {
+            (false, false) => MethodType.Unary,
+            (false, true) => MethodType.ServerStreaming,
+            (true, false) => MethodType.ClientStreaming,
+            _ => MethodType.DuplexStreaming,
+        };
     }
 
     /// <summary>Shorthand for <see cref="Method{TRequest,TResponse}.FromDescriptor"/>.</summary>

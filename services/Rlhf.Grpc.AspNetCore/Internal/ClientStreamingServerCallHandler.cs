@@ -16,7 +16,7 @@ internal sealed class ClientStreamingServerCallHandler<TService, TRequest, TResp
 {
     protected override async Task HandleCallCoreAsync(ServerCallContext context)
     {
-        var response = await invoker(ResolveService(context), CreateRequestStream(context), context).ConfigureAwait(false);
+        var response = await invoker(CallServices.Resolve<TService>(context), CreateRequestStream(context), context).ConfigureAwait(false);
         await WriteResponseAsync(context, response).ConfigureAwait(false);
     }
 }

@@ -15,5 +15,5 @@ internal sealed class DuplexStreamingServerCallHandler<TService, TRequest, TResp
     where TResponse : class, IMessage<TResponse>, new()
 {
     protected override Task HandleCallCoreAsync(ServerCallContext context) =>
-        invoker(ResolveService(context), CreateRequestStream(context), CreateResponseStream(context), context);
+        invoker(CallServices.Resolve<TService>(context), CreateRequestStream(context), CreateResponseStream(context), context);
 }

@@ -52,18 +52,9 @@ internal static class GrpcServerProtocol
         {
             foreach (var value in header.Value)
             {
-                if (value is null)
+                if (value is not null)
                 {
-                    continue;
-                }
-
-                try
-                {
-                    MetadataCodec.AddHeader(metadata, header.Key, value);
-                }
-                catch (Exception ex) when (ex is ArgumentException or FormatException)
-                {
-                    // Not valid gRPC metadata (e.g. bad base64 in a -bin header): ignored, as grpc-core does.
+                    MetadataCodec.TryAddHeader(metadata, header.Key, value);
                 }
             }
         }

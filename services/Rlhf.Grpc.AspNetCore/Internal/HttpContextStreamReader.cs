@@ -13,7 +13,7 @@ internal sealed class HttpContextStreamReader<T>(ServerCallContext context, Mess
 
     public async Task<bool> MoveNext(CancellationToken cancellationToken = default)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        using var linked = LinkedCancellation.Create(context.CancellationToken, cancellationToken);
         _current = await GrpcFraming.ReadMessageAsync(
             context.GetHttpContext().Request.BodyReader,
             parser,

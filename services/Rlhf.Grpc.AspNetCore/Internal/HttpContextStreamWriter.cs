@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
@@ -9,13 +10,7 @@ internal sealed class HttpContextStreamWriter<T>(ServerCallContext context) : IS
     public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
-        if (!cancellationToken.CanBeCanceled)
-        {
-            await context.WriteMessageAsync(message, context.CancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        using var linked = LinkedCancellation.Create(context.CancellationToken, cancellationToken);
         await context.WriteMessageAsync(message, linked.Token).ConfigureAwait(false);
     }
 }

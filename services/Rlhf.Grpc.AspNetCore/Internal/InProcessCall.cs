@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
@@ -13,9 +14,9 @@ internal sealed class InProcessCall
     private readonly GrpcServerOptions _options;
     private readonly AsyncServiceScope _scope;
     private readonly CancellationTokenSource _abort;
-    private readonly CancellationTokenSource? _deadline;
+    private readonly DeadlineManager? _deadline;
     private readonly CancellationTokenSource _call;
-    private readonly DateTime? _deadlineUtc;
+    private readonly TaskCompletionSource<Metadata> _responseHeaders = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
     private Status? _status;
     private bool _disposed;
@@ -25,13 +26,7 @@ internal sealed class InProcessCall
         _options = options;
         _scope = services.CreateAsyncScope();
         _abort = CancellationTokenSource.CreateLinkedTokenSource(callOptions.CancellationToken);
-        _deadlineUtc = callOptions.Deadline;
-        if (callOptions.Deadline is { } deadline)
-        {
-            var remaining = deadline.ToUniversalTime() - options.TimeProvider.GetUtcNow().UtcDateTime;
-            _deadline = new CancellationTokenSource(remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero, options.TimeProvider);
-        }
-
+        _deadline = DeadlineManager.FromCallDeadline(callOptions.Deadline, options.TimeProvider);
         _call = _deadline is null ? CancellationTokenSource.CreateLinkedTokenSource(_abort.Token) : CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, _deadline.Token);
         var headers = new Metadata();
         foreach (var entry in callOptions.Headers ?? [])
@@ -39,17 +34,15 @@ internal sealed class InProcessCall
             headers.Add(entry);
         }
 
-        Context = ServerCallContext.CreateInProcess(_scope.ServiceProvider, method, callOptions.Deadline?.ToUniversalTime() ?? DateTime.MaxValue,
-            headers, _abort.Token, _call.Token, options, ResponseHeadersSource);
+        Context = ServerCallContext.CreateInProcess(_scope.ServiceProvider, method, _deadline?.Deadline ?? DateTime.MaxValue,
+            headers, _abort.Token, _call.Token, options, _responseHeaders);
     }
 
     public ServerCallContext Context { get; }
 
-    public TaskCompletionSource<Metadata> ResponseHeadersSource { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public Task<Metadata> ResponseHeaders => _responseHeaders.Task;
 
-    public Task<Metadata> ResponseHeaders => ResponseHeadersSource.Task;
-
-    private bool DeadlineExpired => _deadline?.IsCancellationRequested == true;
+    private bool DeadlineExpired => _deadline?.IsExpired == true;
 
     /// <summary>Ends the call with <paramref name="status"/> without running a handler.</summary>
     public async Task<T> Fail<T>(Status status)
@@ -67,7 +60,7 @@ internal sealed class InProcessCall
     public async Task<T> RunAsync<T>(Func<ServerCallContext, StrongBox<T?>, Task> core)
         where T : class
     {
-        if (_deadlineUtc is { } deadline && deadline.ToUniversalTime() <= _options.TimeProvider.GetUtcNow().UtcDateTime)
+        if (_deadline is not null && _deadline.GetRemaining() <= TimeSpan.Zero)
         {
             return await Fail<T>(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")).ConfigureAwait(false);
         }
@@ -103,15 +96,8 @@ internal sealed class InProcessCall
             }
             catch (Exception ex)
             {
-                status = ServerCallStatus.FromException(ex, Context, DeadlineExpired);
-                if (ex is RpcException rpc)
-                {
-                    handlerRpc = rpc;
-                    foreach (var entry in rpc.Trailers)
-                    {
-                        Context.ResponseTrailers.Add(entry);
-                    }
-                }
+                status = ServerCallStatus.FromHandlerFailure(ex, Context, DeadlineExpired);
+                handlerRpc = ex as RpcException;
             }
         }
 
@@ -156,24 +142,13 @@ internal sealed class InProcessCall
         }
     }
 
-    private async Task<bool> CancelledFirstAsync(Task handlerTask)
+    private Task<bool> CancelledFirstAsync(Task handlerTask)
     {
-        var cancelled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        CancellationTokenRegistration registration;
         lock (_gate)
         {
-            if (_disposed)
-            {
-                return false; // the handler already finished and released the tokens
-            }
-
-            registration = _call.Token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), cancelled);
-        }
-
-        await using (registration.ConfigureAwait(false))
-        {
-            var first = await Task.WhenAny(handlerTask, cancelled.Task).ConfigureAwait(false);
-            return first != handlerTask;
+            return _disposed
+                ? Task.FromResult(false) // the handler already finished and released the tokens
+                : ServerCallHandlerBase.TokenFiresFirstAsync(handlerTask, _call.Token);
         }
     }
 

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Grpc.Internal;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
@@ -8,11 +8,6 @@ namespace Rlhf.Grpc.AspNetCore.Internal;
 internal abstract class InProcessHandler(MethodType type)
 {
     public MethodType Type { get; } = type;
-
-    /// <summary>The service instance: from the call's request services (scoped or singleton) when registered, else created for the call.</summary>
-    protected static TService ResolveService<TService>(ServerCallContext context)
-        where TService : class =>
-        (TService)ActivatorUtilities.GetServiceOrCreateInstance(context.GetHttpContext().RequestServices, typeof(TService));
 }
 
 /// <summary>A unary RPC, typed by its messages only (the invoker does not know the service type).</summary>
@@ -39,7 +34,7 @@ internal sealed class BoundInProcessUnaryHandler<TService, TRequest, TResponse>(
     where TResponse : class, IMessage<TResponse>, new()
 {
     public override async Task<TResponse> InvokeAsync(TRequest request, ServerCallContext context) =>
-        await invoker(ResolveService<TService>(context), request, context).ConfigureAwait(false)
+        await invoker(CallServices.Resolve<TService>(context), request, context).ConfigureAwait(false)
         ?? throw new InvalidOperationException("The service method returned a null response.");
 }
 
@@ -51,14 +46,14 @@ internal sealed class BoundInProcessServerStreamingHandler<TService, TRequest, T
     where TResponse : class, IMessage<TResponse>, new()
 {
     public override Task InvokeAsync(TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context) =>
-        invoker(ResolveService<TService>(context), request, responseStream, context);
+        invoker(CallServices.Resolve<TService>(context), request, responseStream, context);
 }
 
 /// <summary>
 /// The server side of an in-process response stream: messages go by reference into a bounded channel (the
 /// in-process analogue of HTTP/2 flow control); the first one also releases the response headers.
 /// </summary>
-internal sealed class InProcessStreamWriter<T>(ServerCallContext context, ChannelWriter<T> channel, TaskCompletionSource<Metadata> responseHeaders)
+internal sealed class InProcessStreamWriter<T>(ServerCallContext context, ChannelWriter<T> channel)
     : IServerStreamWriter<T>
     where T : class
 {
@@ -66,14 +61,8 @@ internal sealed class InProcessStreamWriter<T>(ServerCallContext context, Channe
     {
         ArgumentNullException.ThrowIfNull(message);
         context.ThrowIfFinished();
-        responseHeaders.TrySetResult(new Metadata());
-        if (!cancellationToken.CanBeCanceled)
-        {
-            await channel.WriteAsync(message, context.CancellationToken).ConfigureAwait(false);
-            return;
-        }
-
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, context.CancellationToken);
+        context.EnsureInProcessHeadersSent();
+        using var linked = LinkedCancellation.Create(context.CancellationToken, cancellationToken);
         await channel.WriteAsync(message, linked.Token).ConfigureAwait(false);
     }
 }

@@ -1,5 +1,4 @@
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Rlhf.Grpc.Internal;
 
@@ -13,10 +12,6 @@ internal abstract class ServerCallHandler<TService, TRequest, TResponse>(string 
     where TResponse : class, IMessage<TResponse>, new()
 {
     protected static readonly MessageParser<TRequest> RequestParser = new(() => new TRequest());
-
-    /// <summary>The service instance: from DI (scoped or singleton) when registered, else created for this call.</summary>
-    protected static TService ResolveService(ServerCallContext context) =>
-        (TService)ActivatorUtilities.GetServiceOrCreateInstance(context.GetHttpContext().RequestServices, typeof(TService));
 
     /// <summary>Reads exactly one request message (unary and server streaming); INTERNAL when there is none or more than one.</summary>
     protected async Task<TRequest> ReadSingleRequestAsync(ServerCallContext context)

@@ -71,7 +71,7 @@ internal abstract class ServerCallHandlerBase
         {
             // 3. interceptors → read → invoke → write
             var handlerTask = RunPipelineAsync(context);
-            if (deadline is not null && await WaitForDeadlineAsync(handlerTask, deadline.Token).ConfigureAwait(false))
+            if (deadline is not null && await TokenFiresFirstAsync(handlerTask, deadline.Token).ConfigureAwait(false))
             {
                 // The deadline won: answer now, then let the cancelled handler unwind before the request ends.
                 Log.DeadlineExceeded(Logger, Method);
@@ -88,15 +88,8 @@ internal abstract class ServerCallHandlerBase
             }
             catch (Exception ex)
             {
-                status = ServerCallStatus.FromException(ex, context, deadline?.IsExpired == true);
+                status = ServerCallStatus.FromHandlerFailure(ex, context, deadline?.IsExpired == true);
                 LogFailure(context, ex, status);
-                if (ex is RpcException rpc)
-                {
-                    foreach (var entry in rpc.Trailers)
-                    {
-                        context.ResponseTrailers.Add(entry);
-                    }
-                }
             }
 
             // 4. the status, once
@@ -147,12 +140,26 @@ internal abstract class ServerCallHandlerBase
         await next().ConfigureAwait(false);
     }
 
-    private static async Task<bool> WaitForDeadlineAsync(Task handlerTask, CancellationToken deadlineToken)
+    /// <summary>
+    /// Whether <paramref name="token"/> fires before <paramref name="handlerTask"/> ends (the deadline or a
+    /// cancellation won: the call is answered without waiting for the handler). Registers on the token before it
+    /// returns, so a caller may call it under the lock that guards the token's source. Shared by the HTTP handlers
+    /// and <see cref="InProcessCall"/>.
+    /// </summary>
+    internal static Task<bool> TokenFiresFirstAsync(Task handlerTask, CancellationToken token)
     {
-        var expired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var registration = deadlineToken.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), expired).ConfigureAwait(false);
-        var first = await Task.WhenAny(handlerTask, expired.Task).ConfigureAwait(false);
-        return first != handlerTask;
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var registration = token.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), fired);
+        return WaitAsync(handlerTask, fired.Task, registration);
+
+        static async Task<bool> WaitAsync(Task handlerTask, Task fired, CancellationTokenRegistration registration)
+        {
+            await using (registration.ConfigureAwait(false))
+            {
+                var first = await Task.WhenAny(handlerTask, fired).ConfigureAwait(false);
+                return first != handlerTask;
+            }
+        }
     }
 
     private async Task FinishSafelyAsync(ServerCallContext context, Status status)

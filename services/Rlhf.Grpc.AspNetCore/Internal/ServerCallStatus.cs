@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
 /// <summary>Maps how a handler ended to the status the client receives.</summary>
@@ -31,5 +33,48 @@ internal static class ServerCallStatus
             ? $"{GenericUnknownMessage} {exception.GetType().Name}: {exception.Message}"
             : GenericUnknownMessage;
         return new Status(StatusCode.Unknown, detail, exception);
+    }
+
+    /// <summary>
+    /// <see cref="FromException"/> for a handler that threw <paramref name="exception"/>; the trailers of an
+    /// <see cref="RpcException"/> are added to the context's response trailers, to be sent with the status.
+    /// </summary>
+    public static Status FromHandlerFailure(Exception exception, ServerCallContext context, bool deadlineExpired)
+    {
+        var status = FromException(exception, context, deadlineExpired);
+        if (exception is RpcException rpc)
+        {
+            foreach (var entry in rpc.Trailers)
+            {
+                context.ResponseTrailers.Add(entry);
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="next"/> and then hands <paramref name="completed"/> the status code the call ends with
+    /// (<see cref="ServerCallContext.Status"/>, or the status of the exception <paramref name="next"/> threw, which
+    /// propagates) and how long it took. The shape of the logging and metrics interceptors.
+    /// </summary>
+    public static async Task ObserveAsync<TState>(ServerCallContext context, Func<Task> next, TState state, Action<TState, ServerCallContext, StatusCode, TimeSpan> completed)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var status = StatusCode.OK;
+        try
+        {
+            await next().ConfigureAwait(false);
+            status = context.Status.StatusCode;
+        }
+        catch (Exception ex)
+        {
+            status = FromException(ex, context, context.IsDeadlineExpired).StatusCode;
+            throw;
+        }
+        finally
+        {
+            completed(state, context, status, Stopwatch.GetElapsedTime(start));
+        }
     }
 }

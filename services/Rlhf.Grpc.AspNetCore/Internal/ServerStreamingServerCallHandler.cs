@@ -17,6 +17,6 @@ internal sealed class ServerStreamingServerCallHandler<TService, TRequest, TResp
     protected override async Task HandleCallCoreAsync(ServerCallContext context)
     {
         var request = await ReadSingleRequestAsync(context).ConfigureAwait(false);
-        await invoker(ResolveService(context), request, CreateResponseStream(context), context).ConfigureAwait(false);
+        await invoker(CallServices.Resolve<TService>(context), request, CreateResponseStream(context), context).ConfigureAwait(false);
     }
 }

@@ -29,17 +29,19 @@ internal static class ServiceBinder
         var builders = new List<IEndpointConventionBuilder>();
         foreach (var method in service.Methods)
         {
-            var handler = CreateHandler(typeof(TService), method, options, loggerFactory);
-            var path = "/" + service.FullName + "/" + method.Name;
+            var path = MethodPath(method);
+            var handler = CreateHandler(typeof(TService), method, path, options, loggerFactory);
             builders.Add(endpoints.MapPost(path, handler.HandleCallAsync).WithDisplayName($"gRPC - {path}"));
         }
 
         return new CompositeConventionBuilder(builders);
     }
 
-    private static ServerCallHandlerBase CreateHandler(Type serviceType, MethodDescriptor method, GrpcServerOptions options, ILoggerFactory loggerFactory)
+    /// <summary>The HTTP/2 path of <paramref name="method"/>: <c>/package.Service/Method</c>.</summary>
+    internal static string MethodPath(MethodDescriptor method) => "/" + method.Service.FullName + "/" + method.Name;
+
+    private static ServerCallHandlerBase CreateHandler(Type serviceType, MethodDescriptor method, string fullName, GrpcServerOptions options, ILoggerFactory loggerFactory)
     {
-        var fullName = "/" + method.Service.FullName + "/" + method.Name;
         var (methodType, invoker) = BindMethod(serviceType, method);
         if (invoker is null)
         {
@@ -68,13 +70,7 @@ internal static class ServiceBinder
     {
         var request = method.InputType.ClrType;
         var response = method.OutputType.ClrType;
-        var methodType = (method.IsClientStreaming, method.IsServerStreaming) switch
-        {
-            (false, false) => MethodType.Unary,
-            (false, true) => MethodType.ServerStreaming,
-            (true, false) => MethodType.ClientStreaming,
-            _ => MethodType.DuplexStreaming,
-        };
+        var methodType = method.GetMethodType();
         var (delegateType, parameters, returnType) = methodType switch
         {
             MethodType.Unary => (typeof(Func<,,,>),

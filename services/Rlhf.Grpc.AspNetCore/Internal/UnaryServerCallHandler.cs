@@ -17,7 +17,7 @@ internal sealed class UnaryServerCallHandler<TService, TRequest, TResponse>(
     protected override async Task HandleCallCoreAsync(ServerCallContext context)
     {
         var request = await ReadSingleRequestAsync(context).ConfigureAwait(false);
-        var response = await invoker(ResolveService(context), request, context).ConfigureAwait(false);
+        var response = await invoker(CallServices.Resolve<TService>(context), request, context).ConfigureAwait(false);
         await WriteResponseAsync(context, response).ConfigureAwait(false);
     }
 }

@@ -61,12 +61,12 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(GrpcCall<TRequest,
         }
         catch (RpcException ex)
         {
-            call.Fail(ex.Status);
+            call.Complete(ex.Status);
             throw;
         }
 
         var stream = await call.GetRequestStreamAsync(cancellationToken).ConfigureAwait(false);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CallToken);
+        using var linked = LinkedCancellation.Create(call.CallToken, cancellationToken);
         try
         {
             await stream.WriteAsync(frame, linked.Token).ConfigureAwait(false);
@@ -83,7 +83,7 @@ internal sealed class ClientStreamWriter<TRequest, TResponse>(GrpcCall<TRequest,
                 }
                 catch (TimeoutException)
                 {
-                    call.Fail(new Status(StatusCode.Unavailable, $"Error writing the request stream: {ex.Message}", ex));
+                    call.Complete(new Status(StatusCode.Unavailable, $"Error writing the request stream: {ex.Message}", ex));
                 }
             }
 

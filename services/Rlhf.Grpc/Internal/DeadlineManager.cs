@@ -40,6 +40,16 @@ internal sealed class DeadlineManager : IDisposable
     /// <summary>Time left before the deadline on the injected clock; negative once passed.</summary>
     public TimeSpan GetRemaining() => Deadline - _clock.GetUtcNow().UtcDateTime;
 
+    /// <summary>
+    /// The manager of a caller's <see cref="CallOptions.Deadline"/>, or null when it sets none (null or
+    /// <see cref="DateTime.MaxValue"/>). A local time is converted to UTC; any other kind is taken as UTC. A deadline
+    /// further out than a timer reaches is accepted (it never fires, as with <see cref="FromTimeout"/>).
+    /// </summary>
+    public static DeadlineManager? FromCallDeadline(DateTime? deadline, TimeProvider clock) =>
+        deadline is { } value && value != DateTime.MaxValue
+            ? new DeadlineManager(value.Kind == DateTimeKind.Local ? value.ToUniversalTime() : DateTime.SpecifyKind(value, DateTimeKind.Utc), clock)
+            : null;
+
     /// <summary>Creates a manager from a relative timeout.</summary>
     public static DeadlineManager FromTimeout(TimeSpan timeout, TimeProvider clock) =>
         new(timeout >= DateTime.MaxValue - clock.GetUtcNow().UtcDateTime ? DateTime.MaxValue : clock.GetUtcNow().UtcDateTime + timeout, clock);

@@ -28,18 +28,14 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private CancellationTokenRegistration _deadlineCancellation;
     private HttpResponseMessage? _response;
     private string? _responseEncoding;
-    private Metadata? _trailers;
-    private bool _disposed;
+    private Metadata? _trailers; // set (under the lock) before the status completes
 
     public GrpcCall(Method<TRequest, TResponse> method, CallOptions options, GrpcChannel channel)
     {
         _method = method;
         _options = options;
         _channel = channel;
-        if (options.Deadline is { } deadline && deadline != DateTime.MaxValue)
-        {
-            _deadline = new DeadlineManager(deadline.Kind == DateTimeKind.Local ? deadline.ToUniversalTime() : deadline, channel.Options.TimeProvider);
-        }
+        _deadline = DeadlineManager.FromCallDeadline(options.Deadline, channel.Options.TimeProvider);
 
         if (method.Type is MethodType.ClientStreaming or MethodType.DuplexStreaming)
         {
@@ -110,7 +106,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             {
                 var status = await _statusTcs.Task.ConfigureAwait(false);
                 throw status.StatusCode == StatusCode.OK
-                    ? new RpcException(new Status(StatusCode.Internal, "The server finished with OK but sent no response message."), _trailers ?? new Metadata())
+                    ? new RpcException(new Status(StatusCode.Internal, "The server finished with OK but sent no response message."), _trailers!)
                     : CreateFailure();
             }
 
@@ -137,7 +133,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     internal async Task<TResponse?> ReadNextMessageAsync(CancellationToken cancellationToken)
     {
         PipeReader? reader;
-        using (var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _callCts.Token))
+        using (var linked = LinkedCancellation.Create(_callCts.Token, cancellationToken))
         {
             try
             {
@@ -185,10 +181,16 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     /// <summary>The request body stream, or the call's failure if it ended first.</summary>
     internal async Task<Stream> GetRequestStreamAsync(CancellationToken cancellationToken)
     {
-        var completed = await Task.WhenAny(RequestContent!.StreamTask, _statusTcs.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (completed == RequestContent.StreamTask && !_statusTcs.Task.IsCompleted)
+        var streamTask = RequestContent!.StreamTask;
+        if (!streamTask.IsCompleted && !_statusTcs.Task.IsCompleted)
         {
-            return await RequestContent.StreamTask.ConfigureAwait(false);
+            // Only the first write waits for the request to start; later ones find the stream already there.
+            await Task.WhenAny(streamTask, _statusTcs.Task).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        if (streamTask.IsCompleted && !_statusTcs.Task.IsCompleted)
+        {
+            return await streamTask.ConfigureAwait(false);
         }
 
         throw CreateFailureOrFinished();
@@ -203,29 +205,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
             : CreateFailure();
     }
 
-    /// <summary>Fails the call locally (e.g. a request message over the send limit).</summary>
-    internal void Fail(Status status) => Complete(status);
-
     public Status GetStatus() => _statusTcs.Task.IsCompletedSuccessfully
         ? _statusTcs.Task.Result
         : throw new InvalidOperationException("Unable to get the status because the call is not complete.");
 
     public Metadata GetTrailers() => _statusTcs.Task.IsCompletedSuccessfully
-        ? _trailers ?? new Metadata()
+        ? _trailers!
         : throw new InvalidOperationException("Unable to get the trailers because the call is not complete.");
 
+    /// <summary>Cancels the call if it is still running and releases it; safe to call more than once.</summary>
     public void Dispose()
     {
-        lock (_lock)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-        }
-
         Complete(new Status(StatusCode.Cancelled, "The call was disposed before it finished."));
         Cleanup();
     }
@@ -383,8 +373,11 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         };
     }
 
-    /// <summary>Sets the final status once (the first caller wins); aborts the HTTP/2 stream if it is still open.</summary>
-    private void Complete(Status status, Metadata? trailers = null)
+    /// <summary>
+    /// Sets the final status once (the first caller wins; later calls do nothing); aborts the HTTP/2 stream if it is
+    /// still open. Also fails the call locally (e.g. a request message over the send limit).
+    /// </summary>
+    internal void Complete(Status status, Metadata? trailers = null)
     {
         lock (_lock)
         {
@@ -417,7 +410,7 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
     private RpcException CreateFailure()
     {
         var status = _statusTcs.Task.Result;
-        return new RpcException(status, _trailers ?? new Metadata());
+        return new RpcException(status, _trailers!);
     }
 
     private Status GetStatusFromTrailers(HttpResponseMessage response)
@@ -458,23 +451,17 @@ internal sealed class GrpcCall<TRequest, TResponse> : IDisposable
         {
             foreach (var value in values)
             {
-                try
-                {
-                    MetadataCodec.AddHeader(metadata, name, value);
-                }
-                catch (ArgumentException)
-                {
-                    // A header that is not valid gRPC metadata (e.g. non-ASCII) is dropped, as other implementations do.
-                }
-                catch (FormatException)
-                {
-                }
+                MetadataCodec.TryAddHeader(metadata, name, value);
             }
         }
 
         return metadata;
     }
 
+    /// <summary>
+    /// Once the call has finished, releases the cancellation registrations, the deadline and the response; does nothing
+    /// before. Idempotent: the response reader, <see cref="GetResponseAsync"/> and <see cref="Dispose"/> may each call it.
+    /// </summary>
     internal void Cleanup()
     {
         HttpResponseMessage? response;

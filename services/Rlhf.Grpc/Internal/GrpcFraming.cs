@@ -107,52 +107,81 @@ internal static class GrpcFraming
     /// </summary>
     public static void WriteMessage(IBufferWriter<byte> writer, IMessage message, int? maxMessageSize, bool compress)
     {
+        var size = CheckedSize(message, maxMessageSize);
+        if (compress)
+        {
+            writer.Write(FrameCompressed(message, size));
+            return;
+        }
+
+        WriteHeader(writer.GetSpan(GrpcProtocolConstants.MessageHeaderSize), false, size);
+        writer.Advance(GrpcProtocolConstants.MessageHeaderSize);
+        var span = writer.GetSpan(size)[..size];
+        message.WriteTo(span);
+        writer.Advance(size);
+    }
+
+    /// <summary>
+    /// Frames <paramref name="message"/> into a new array (client requests): the same bytes as
+    /// <see cref="WriteMessage"/>, in one allocation of the frame's size.
+    /// </summary>
+    public static byte[] FrameMessage(IMessage message, int? maxMessageSize, bool compress)
+    {
+        var size = CheckedSize(message, maxMessageSize);
+        if (compress)
+        {
+            return FrameCompressed(message, size);
+        }
+
+        var frame = new byte[GrpcProtocolConstants.MessageHeaderSize + size];
+        WriteHeader(frame, false, size);
+        message.WriteTo(frame.AsSpan(GrpcProtocolConstants.MessageHeaderSize));
+        return frame;
+    }
+
+    /// <summary>The serialized size of <paramref name="message"/>; RESOURCE_EXHAUSTED over <paramref name="maxMessageSize"/>.</summary>
+    private static int CheckedSize(IMessage message, int? maxMessageSize)
+    {
         var size = message.CalculateSize();
         if (maxMessageSize is { } max && size > max)
         {
             throw new RpcException(StatusCode.ResourceExhausted, $"Sending message exceeds the maximum configured message size ({size} > {max} bytes).");
         }
 
-        if (compress)
+        return size;
+    }
+
+    /// <summary>
+    /// A whole compressed frame: the message (serialized into a pooled buffer) gzip-compressed (RFC 1952) behind room
+    /// for the header, which is filled in once the compressed length is known.
+    /// </summary>
+    private static byte[] FrameCompressed(IMessage message, int size)
+    {
+        var serialized = ArrayPool<byte>.Shared.Rent(size);
+        try
         {
-            var compressed = Compress(message.ToByteArray());
-            WriteHeader(writer, true, compressed.Length);
-            writer.Write(compressed);
-            return;
+            message.WriteTo(serialized.AsSpan(0, size));
+            using var output = new MemoryStream();
+            output.Write(stackalloc byte[GrpcProtocolConstants.MessageHeaderSize]);
+            using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+            {
+                gzip.Write(serialized, 0, size);
+            }
+
+            var frame = output.ToArray();
+            WriteHeader(frame, true, frame.Length - GrpcProtocolConstants.MessageHeaderSize);
+            return frame;
         }
-
-        WriteHeader(writer, false, size);
-        var span = writer.GetSpan(size)[..size];
-        message.WriteTo(span);
-        writer.Advance(size);
-    }
-
-    /// <summary>Frames <paramref name="message"/> into a new array (client requests).</summary>
-    public static byte[] FrameMessage(IMessage message, int? maxMessageSize, bool compress)
-    {
-        var writer = new ArrayBufferWriter<byte>(message.CalculateSize() + GrpcProtocolConstants.MessageHeaderSize);
-        WriteMessage(writer, message, maxMessageSize, compress);
-        return writer.WrittenSpan.ToArray();
-    }
-
-    /// <summary>Gzip-compresses <paramref name="data"/> (RFC 1952).</summary>
-    public static byte[] Compress(ReadOnlySpan<byte> data)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        finally
         {
-            gzip.Write(data);
+            ArrayPool<byte>.Shared.Return(serialized);
         }
-
-        return output.ToArray();
     }
 
-    private static void WriteHeader(IBufferWriter<byte> writer, bool compressed, int length)
+    private static void WriteHeader(Span<byte> header, bool compressed, int length)
     {
-        var header = writer.GetSpan(GrpcProtocolConstants.MessageHeaderSize);
         header[0] = compressed ? (byte)1 : (byte)0;
         BinaryPrimitives.WriteUInt32BigEndian(header[1..], (uint)length);
-        writer.Advance(GrpcProtocolConstants.MessageHeaderSize);
     }
 
     private static T Parse<T>(MessageParser<T> parser, ReadOnlySequence<byte> payload, bool compressed, string? encoding, int? maxMessageSize)

@@ -13,7 +13,6 @@ internal static class GrpcProtocolConstants
     public const string IdentityEncoding = "identity";
     public const string GzipEncoding = "gzip";
     public const string SupportedEncodings = "identity,gzip";
-    public const string TeHeader = "te";
     public const string UserAgent = "grpc-rlhf-csharp/1.0";
     public const int MessageHeaderSize = 5;
 

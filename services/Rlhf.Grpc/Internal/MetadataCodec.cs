@@ -30,6 +30,24 @@ internal static class MetadataCodec
         metadata.Add(name, value);
     }
 
+    /// <summary>
+    /// <see cref="AddHeader"/> for a received header that may not be valid gRPC metadata: such a header (e.g. a
+    /// non-ASCII value, or bad base64 in a <c>-bin</c> header) is dropped, as grpc-core and other implementations do.
+    /// False when it was dropped.
+    /// </summary>
+    public static bool TryAddHeader(Metadata metadata, string name, string value)
+    {
+        try
+        {
+            AddHeader(metadata, name, value);
+            return true;
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Decodes standard base64, with or without padding.</summary>
     public static byte[] DecodeBase64(string value)
     {

@@ -100,4 +100,25 @@ public sealed class DeadlineAndCancellationTests
         await server.Observer.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(StatusCode.Cancelled, call.GetStatus().StatusCode);
     }
+
+    [Fact]
+    public async Task Unary_DisposedTwiceWhileRunning_CancelledOnceAndTheSecondDisposeDoesNothing()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var channel = server.CreateChannel();
+        var call = channel.CreateCallInvoker().AsyncUnaryCall(TestMethods.Echo, new EchoRequest { DelayMs = 30_000 });
+        await server.Observer.HandlerStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        call.Dispose();
+        var status = call.GetStatus();
+        var trailers = call.GetTrailers();
+        call.Dispose();
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => call.ResponseAsync);
+        Assert.Equal(StatusCode.Cancelled, ex.StatusCode);
+        Assert.Equal(status, call.GetStatus());
+        Assert.Same(trailers, call.GetTrailers());
+        Assert.Same(trailers, ex.Trailers);
+        await server.Observer.HandlerCancelled.Task.WaitAsync(TimeSpan.FromSeconds(10));
+    }
 }

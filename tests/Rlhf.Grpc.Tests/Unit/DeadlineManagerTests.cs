@@ -56,6 +56,54 @@ public sealed class DeadlineManagerTests
     }
 
     [Fact]
+    public void FromCallDeadline_NullOrMaxValue_NoDeadline()
+    {
+        var clock = new FakeTimeProvider(Start);
+
+        Assert.Null(DeadlineManager.FromCallDeadline(null, clock));
+        Assert.Null(DeadlineManager.FromCallDeadline(DateTime.MaxValue, clock));
+    }
+
+    [Fact]
+    public void FromCallDeadline_FurtherThanATimerReaches_AcceptedAndNeverExpires()
+    {
+        var clock = new FakeTimeProvider(Start);
+
+        using var deadline = DeadlineManager.FromCallDeadline(Start.UtcDateTime.AddDays(100), clock);
+        clock.Advance(TimeSpan.FromDays(60));
+
+        Assert.NotNull(deadline);
+        Assert.False(deadline.IsExpired);
+        Assert.Equal(TimeSpan.FromDays(40), deadline.GetRemaining());
+    }
+
+    [Fact]
+    public void FromCallDeadline_UnspecifiedKind_TakenAsUtc()
+    {
+        var clock = new FakeTimeProvider(Start);
+
+        using var deadline = DeadlineManager.FromCallDeadline(DateTime.SpecifyKind(Start.UtcDateTime.AddSeconds(5), DateTimeKind.Unspecified), clock);
+
+        Assert.NotNull(deadline);
+        Assert.Equal(Start.UtcDateTime.AddSeconds(5), deadline.Deadline);
+        Assert.Equal(DateTimeKind.Utc, deadline.Deadline.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(5), deadline.GetRemaining());
+    }
+
+    [Fact]
+    public void FromCallDeadline_LocalKind_ConvertedToUtc()
+    {
+        var clock = new FakeTimeProvider(Start);
+        var utc = Start.UtcDateTime.AddSeconds(5);
+
+        using var deadline = DeadlineManager.FromCallDeadline(utc.ToLocalTime(), clock);
+
+        Assert.NotNull(deadline);
+        Assert.Equal(utc, deadline.Deadline);
+        Assert.Equal(DateTimeKind.Utc, deadline.Deadline.Kind);
+    }
+
+    [Fact]
     public void Dispose_BeforeDeadline_TimerNoLongerFires()
     {
         var clock = new FakeTimeProvider(Start);

@@ -165,6 +165,51 @@ public sealed class GrpcFramingTests
         Assert.Equal(StatusCode.Unimplemented, ex.StatusCode);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(70_000)]
+    public void FrameMessage_Uncompressed_FlagLengthAndPayloadLikeWriteMessage(int payloadBytes)
+    {
+        var message = new EchoRequest { Message = payloadBytes == 0 ? string.Empty : "m", Payload = ByteString.CopyFrom(new byte[payloadBytes]) };
+        var writer = new ArrayBufferWriter<byte>();
+        GrpcFraming.WriteMessage(writer, message, null, compress: false);
+
+        var frame = GrpcFraming.FrameMessage(message, null, compress: false);
+
+        Assert.Equal([0, .. BigEndian(message.CalculateSize()), .. message.ToByteArray()], frame);
+        Assert.Equal(writer.WrittenSpan.ToArray(), frame);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(70_000)]
+    public void FrameMessage_Compressed_FlagLengthAndGzipOfTheMessageLikeWriteMessage(int payloadBytes)
+    {
+        var message = new EchoRequest { Message = payloadBytes == 0 ? string.Empty : new string('z', 300), Payload = ByteString.CopyFrom(new byte[payloadBytes]) };
+        var writer = new ArrayBufferWriter<byte>();
+        GrpcFraming.WriteMessage(writer, message, null, compress: true);
+        var gzip = Gzip(message.ToByteArray());
+
+        var frame = GrpcFraming.FrameMessage(message, null, compress: true);
+
+        Assert.Equal([1, .. BigEndian(gzip.Length), .. gzip], frame);
+        Assert.Equal(writer.WrittenSpan.ToArray(), frame);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void FrameMessage_OverSendLimit_ThrowsResourceExhausted(bool compress)
+    {
+        var message = new EchoRequest { Payload = ByteString.CopyFrom(new byte[2048]) };
+
+        var ex = Assert.Throws<RpcException>(() => GrpcFraming.FrameMessage(message, 1024, compress));
+
+        Assert.Equal(StatusCode.ResourceExhausted, ex.StatusCode);
+    }
+
     [Fact]
     public void WriteMessage_OverSendLimit_ThrowsResourceExhausted()
     {
@@ -225,6 +270,25 @@ public sealed class GrpcFramingTests
         }
 
         return new ReadOnlySequence<byte>(first, 0, last, last.Memory.Length);
+    }
+
+    private static byte[] BigEndian(int value)
+    {
+        var bytes = new byte[4];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes, value);
+        return bytes;
+    }
+
+    /// <summary>Gzip as the framing has always produced it: one write of the whole message, fastest level.</summary>
+    private static byte[] Gzip(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(data);
+        }
+
+        return output.ToArray();
     }
 
     private sealed class Segment : ReadOnlySequenceSegment<byte>

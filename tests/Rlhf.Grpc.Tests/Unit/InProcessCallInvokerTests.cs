@@ -96,6 +96,52 @@ public sealed class InProcessCallInvokerTests : IAsyncLifetime
         Assert.Equal(1, Observer.NextAttempt("late")); // the handler never counted an attempt
     }
 
+    [Theory]
+    [InlineData(100.0)]
+    [InlineData(double.PositiveInfinity)] // DateTime.MaxValue: no deadline
+    public async Task AsyncUnaryCall_DeadlineFurtherThanATimerReaches_SucceedsAndTheHandlerSeesIt(double days)
+    {
+        // Timers reach ~49.7 days at most: a deadline beyond that must not break the call.
+        var deadline = double.IsPositiveInfinity(days) ? DateTime.MaxValue : DateTime.UtcNow.AddDays(days);
+        await using var services = Build(o => o.AddInterceptor<DeadlineRecorder>(), s => s.AddSingleton<SeenDeadlines>());
+        var invoker = new InProcessCallInvoker(services).AddService<TestServiceImpl>(TestMethods.Service);
+
+        using var call = invoker.AsyncUnaryCall(TestMethods.Echo, new EchoRequest { Message = "far" }, new CallOptions(deadline: deadline));
+        var response = await call;
+
+        Assert.Equal("far", response.Message);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+        Assert.Equal(deadline, services.GetRequiredService<SeenDeadlines>().Last);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_DeadlineMaxValue_StreamsEveryMessage()
+    {
+        using var call = _invoker.AsyncServerStreamingCall(TestMethods.ServerStream, new EchoRequest { Message = "s", Count = 3 }, new CallOptions(deadline: DateTime.MaxValue));
+        var received = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            received++;
+        }
+
+        Assert.Equal(3, received);
+        Assert.Equal(StatusCode.OK, call.GetStatus().StatusCode);
+    }
+
+    [Fact]
+    public async Task AsyncUnaryCall_DeadlineOfUnspecifiedKind_TakenAsUtcLikeTheHttpClient()
+    {
+        var deadline = DateTime.SpecifyKind(DateTime.UtcNow.AddDays(100), DateTimeKind.Unspecified);
+        await using var services = Build(o => o.AddInterceptor<DeadlineRecorder>(), s => s.AddSingleton<SeenDeadlines>());
+        var invoker = new InProcessCallInvoker(services).AddService<TestServiceImpl>(TestMethods.Service);
+
+        await invoker.UnaryAsync(TestMethods.Echo, new EchoRequest { Message = "u" }, new CallOptions(deadline: deadline));
+
+        var seen = services.GetRequiredService<SeenDeadlines>().Last;
+        Assert.Equal(deadline.Ticks, seen?.Ticks);
+        Assert.Equal(DateTimeKind.Utc, seen?.Kind);
+    }
+
     [Fact]
     public async Task AsyncUnaryCall_CallerCancels_CancelledAndHandlerCancelled()
     {
@@ -143,6 +189,42 @@ public sealed class InProcessCallInvokerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AsyncServerStreamingCall_FirstMessage_ReleasesEmptyResponseHeadersWhileTheHandlerRuns()
+    {
+        using var call = _invoker.AsyncServerStreamingCall(TestMethods.ServerStream, new EchoRequest { Message = "h", Count = 2, DelayMs = 500 });
+
+        Assert.True(await call.ResponseStream.MoveNext());
+        var headers = await call.ResponseHeadersAsync.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Empty(headers);
+        Assert.Throws<InvalidOperationException>(() => call.GetStatus()); // still running
+        var rest = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            rest++;
+        }
+
+        Assert.Equal(1, rest);
+        Assert.Same(headers, await call.ResponseHeadersAsync);
+    }
+
+    [Fact]
+    public async Task AsyncServerStreamingCall_HeadersWrittenByTheHandler_KeptAcrossStreamedMessages()
+    {
+        var request = new EchoRequest { Message = "h", Count = 3 };
+
+        using var call = _invoker.AsyncServerStreamingCall(TestMethods.ServerStream, request, new CallOptions(new Metadata { { "x-echo-text", "abc" } }));
+        var received = 0;
+        while (await call.ResponseStream.MoveNext())
+        {
+            received++;
+        }
+
+        Assert.Equal(3, received);
+        Assert.Equal("abc", (await call.ResponseHeadersAsync).GetValue("x-echo-text"));
+    }
+
+    [Fact]
     public async Task AsyncServerStreamingCall_FailsAfterMessages_MessagesThenRpcException()
     {
         var request = new EchoRequest { Count = 3, StatusCode = (int)StatusCode.Aborted, StatusMessage = "stop" };
@@ -178,6 +260,20 @@ public sealed class InProcessCallInvokerTests : IAsyncLifetime
     [Fact]
     public void AsyncClientStreamingCall_Any_NotSupported() =>
         Assert.Throws<NotSupportedException>(() => _invoker.AsyncClientStreamingCall(TestMethods.ClientStream));
+
+    public sealed class SeenDeadlines
+    {
+        public DateTime? Last { get; set; }
+    }
+
+    public sealed class DeadlineRecorder(SeenDeadlines seen) : IServerInterceptor
+    {
+        public Task InvokeAsync(ServerCallContext context, Func<Task> next)
+        {
+            seen.Last = context.Deadline;
+            return next();
+        }
+    }
 
     private static ServiceProvider Build(Action<GrpcServerOptions>? configureGrpc, Action<IServiceCollection>? configure = null)
     {

@@ -54,6 +54,29 @@ public sealed class ServerCallStatusTests
     }
 
     [Fact]
+    public void FromHandlerFailure_RpcExceptionWithTrailers_ItsStatusAndTrailersAddedToTheContext()
+    {
+        var context = Context();
+        context.ResponseTrailers.Add("set-by-handler", "1");
+
+        var status = ServerCallStatus.FromHandlerFailure(new RpcException(new Status(StatusCode.ResourceExhausted, "slow down"), new Metadata().Add("retry-after-ms", "250")), context, deadlineExpired: false);
+
+        Assert.Equal(new Status(StatusCode.ResourceExhausted, "slow down"), status);
+        Assert.Equal(new[] { "set-by-handler", "retry-after-ms" }, context.ResponseTrailers.Select(e => e.Key));
+    }
+
+    [Fact]
+    public void FromHandlerFailure_OtherException_SameAsFromExceptionAndTrailersUntouched()
+    {
+        var context = Context();
+
+        var status = ServerCallStatus.FromHandlerFailure(new OperationCanceledException(), context, deadlineExpired: true);
+
+        Assert.Equal(StatusCode.DeadlineExceeded, status.StatusCode);
+        Assert.Empty(context.ResponseTrailers);
+    }
+
+    [Fact]
     public void SetStatus_ResponseNotStarted_WritesTrailersOnlyHeadersPercentEncoded()
     {
         var http = new DefaultHttpContext();

@@ -107,6 +107,19 @@ public sealed class StatusAndMetadataTests
     }
 
     [Theory]
+    [InlineData("trace-bin", "not base64!")]
+    [InlineData("user", "caf\u00e9")]
+    public void TryAddHeader_NotValidMetadata_DroppedAndFalse(string name, string value)
+    {
+        var metadata = new Metadata();
+
+        Assert.False(MetadataCodec.TryAddHeader(metadata, name, value));
+        Assert.True(MetadataCodec.TryAddHeader(metadata, "user", "alice"));
+
+        Assert.Equal(new[] { "user" }, metadata.Select(e => e.Key));
+    }
+
+    [Theory]
     [InlineData("application/grpc", true)]
     [InlineData("application/grpc+proto", true)]
     [InlineData("application/grpc; charset=utf-8", true)]
@@ -129,6 +142,16 @@ public sealed class StatusAndMetadataTests
         Assert.True(echo.IsIdempotent);
         Assert.Equal(MethodType.DuplexStreaming, stream.Type);
         Assert.False(stream.IsIdempotent);
+    }
+
+    [Theory]
+    [InlineData("Echo", MethodType.Unary)]
+    [InlineData("ServerStream", MethodType.ServerStreaming)]
+    [InlineData("ClientStream", MethodType.ClientStreaming)]
+    [InlineData("Duplex", MethodType.DuplexStreaming)]
+    public void GetMethodType_EachStreamingShape_ItsCallType(string name, MethodType expected)
+    {
+        Assert.Equal(expected, Infrastructure.TestMethods.Service.FindMethodByName(name).GetMethodType());
     }
 
     [Fact]
