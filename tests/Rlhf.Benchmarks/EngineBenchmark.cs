@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Rlhf.Engine;
+using Rlhf.Engine.Training;
 
 namespace Rlhf.Benchmarks;
 
@@ -15,6 +16,12 @@ internal static class EngineBenchmark
     private sealed record Workload(string Name, ModelConfig Config, int Batch, int SeqLen);
 
     private const int GenNewTokens = 128;
+
+    /// <summary>The training step's learning rate (bench_engine.py's).</summary>
+    private const float LearningRate = 1e-4f;
+
+    /// <summary>bench_engine.py's <c>torch.optim.AdamW(lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)</c>: one group, every parameter decayed.</summary>
+    private static readonly AdamWOptions TorchAdamW = new() { Beta1 = 0.9f, Beta2 = 0.95f, Eps = 1e-8f, WeightDecay = 0.1f, DecayRule = _ => true };
 
     private static readonly Workload[] Workloads =
     [
@@ -35,9 +42,10 @@ internal static class EngineBenchmark
         {
             var model = new LlamaModel(w.Config, new EngineOptions { Threads = threads });
             model.InitializeRandom(1, 0.02f);
+            var optimizer = new AdamW(model.Parameters, TorchAdamW);
             double? T(string key) => torch is not null && torch.TryGetValue($"{w.Name}/{key}", out var v) ? v : null;
 
-            var train = Measure(() => TrainStep(model, w), minSeconds) is var ts ? w.Batch * w.SeqLen / ts : 0;
+            var train = Measure(() => TrainStep(model, optimizer, w), minSeconds) is var ts ? w.Batch * w.SeqLen / ts : 0;
             rows.Add((w.Name, $"training (fwd+bwd+AdamW), batch {w.Batch}×{w.SeqLen}", train, T("train")));
             var score = Measure(() => ScoreStep(model, w), minSeconds) is var ss ? w.Batch * w.SeqLen / ss : 0;
             rows.Add((w.Name, $"scoring (logprobs), batch {w.Batch}×{w.SeqLen}", score, T("score")));
@@ -76,14 +84,14 @@ internal static class EngineBenchmark
         return 0;
     }
 
-    private static void TrainStep(LlamaModel model, Workload w)
+    private static void TrainStep(LlamaModel model, AdamW optimizer, Workload w)
     {
         var batch = Batch(w);
         var result = model.Forward(batch, new ForwardOptions { KeepForBackward = true });
         var scale = -1f / (w.Batch * (w.SeqLen - 1));
         var grads = new BackwardGrads(Logprobs: result.Logprobs.Select(l => l.Select(_ => scale).ToArray()).ToArray());
         model.Backward(result.State!, grads);
-        InlineAdamW.Step(model, 1e-4f);
+        optimizer.Step(model.Gradients, LearningRate);
         model.ZeroGrad();
     }
 
