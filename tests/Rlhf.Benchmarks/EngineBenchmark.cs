@@ -31,7 +31,6 @@ internal static class EngineBenchmark
 
     public static int Run(int threads, bool runTorch, bool quick)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
         var minSeconds = quick ? 0.3 : 1.5;
         var rows = new List<(string Workload, string What, double Engine, double? Torch)>();
         Dictionary<string, double>? torch = null;

@@ -42,7 +42,6 @@ internal static class GrpcBenchmark
     /// <summary>Runs the benchmark (arguments after <c>grpc</c>): <c>[--quick] [--warmup S] [--duration S]</c>, or <c>--serve</c>.</summary>
     public static int Run(string[] args)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
         if (args.Contains("--serve"))
         {
             ServeAsync().GetAwaiter().GetResult();

@@ -45,7 +45,6 @@ internal static class PpoBenchmark
     /// <summary>Runs the benchmark (arguments after <c>ppo</c>): <c>[--iterations N] [--warmup N] [--quick]</c>.</summary>
     public static int Run(string[] args)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
         var quick = args.Contains("--quick");
         var iterations = IntOption(args, "--iterations") ?? (quick ? 1 : 3);
         var warmup = IntOption(args, "--warmup") ?? 1;
