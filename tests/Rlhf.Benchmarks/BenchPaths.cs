@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
 
 namespace Rlhf.Benchmarks;
@@ -37,13 +38,17 @@ internal static class Python
     public static string Script(string name) => Path.Combine(BenchPaths.RepoRoot, "tests", "Rlhf.Benchmarks", name);
 
     /// <summary>Runs the interpreter with <paramref name="args"/> (OPENBLAS_CORETYPE unset) and returns its stdout.</summary>
+    /// <param name="args">The script and its arguments.</param>
+    /// <param name="environment">Variables to set for the child, over this process's environment; null for none.</param>
     /// <exception cref="InvalidOperationException">It exited non-zero (its stderr in the message).</exception>
-    public static string Run(params string[] args)
+    public static string Run(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
             start.ArgumentList.Add(a);
         start.Environment.Remove("OPENBLAS_CORETYPE");
+        foreach (var (name, value) in environment ?? ReadOnlyDictionary<string, string>.Empty)
+            start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Executable}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();

@@ -158,31 +158,16 @@ internal static class EngineBenchmark
         }
     }
 
+    /// <summary>bench_engine.py's tokens/s by <c>workload/what</c>, or null (with the reason on stderr) when it cannot run.</summary>
     private static Dictionary<string, double>? RunTorch(int threads, bool quick)
     {
-        var script = FindScript();
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--threads");
-        start.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--gen-tokens");
-        start.ArgumentList.Add(GenNewTokens.ToString(CultureInfo.InvariantCulture));
-        if (quick)
-            start.ArgumentList.Add("--quick");
-        start.Environment.Remove("OPENBLAS_CORETYPE");
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        var inv = CultureInfo.InvariantCulture;
         try
         {
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                Console.Error.WriteLine($"bench_engine.py failed ({process.ExitCode}): {stderr.Result}");
-                return null;
-            }
+            List<string> args = [Python.Script("bench_engine.py"), "--threads", threads.ToString(inv), "--gen-tokens", GenNewTokens.ToString(inv)];
+            if (quick)
+                args.Add("--quick");
+            var stdout = Python.Run(args, new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE", ["OMP_NUM_THREADS"] = threads.ToString(inv) });
             return JsonSerializer.Deserialize<Dictionary<string, double>>(stdout.Trim().Split('\n')[^1]);
         }
         catch (Exception e)
@@ -190,16 +175,5 @@ internal static class EngineBenchmark
             Console.Error.WriteLine($"PyTorch comparison skipped: {e.Message}");
             return null;
         }
-    }
-
-    private static string FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Rlhf.Benchmarks", "bench_engine.py");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException("tests/Rlhf.Benchmarks/bench_engine.py not found above " + AppContext.BaseDirectory);
     }
 }

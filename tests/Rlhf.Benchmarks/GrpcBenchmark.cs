@@ -149,8 +149,8 @@ internal static class GrpcBenchmark
 
     private static Cell RunPythonClient(string server, int port, int callers, double warmup, double duration)
     {
-        var output = Python.Run(Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{port}", callers.ToString(CultureInfo.InvariantCulture),
-            warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture));
+        var output = Python.Run([Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{port}", callers.ToString(CultureInfo.InvariantCulture),
+            warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture)]);
         using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         var root = json.RootElement;
         return new Cell("grpcio (Python)", server, callers, root.GetProperty("calls").GetInt64(), root.GetProperty("calls_per_s").GetDouble(),
