@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Rlhf.Benchmarks;
 
@@ -26,6 +27,23 @@ internal static class BenchPaths
         }
         throw new DirectoryNotFoundException("Rlhf.Services.sln not found above the working or the build directory");
     }
+}
+
+/// <summary>The benchmark modes' <c>--name value</c> options.</summary>
+internal static class BenchArgs
+{
+    /// <summary>The value after <paramref name="name"/>, or null when the option is absent or has no value.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The value after <paramref name="name"/> parsed with the invariant culture, or null when absent.</summary>
+    /// <exception cref="FormatException">The value does not parse.</exception>
+    public static T? Option<T>(string[] args, string name)
+        where T : struct, IParsable<T> =>
+        Option(args, name) is { } value ? T.Parse(value, CultureInfo.InvariantCulture) : null;
 }
 
 /// <summary>Runs the benchmark's Python helpers with Debian's <c>/usr/bin/python3</c> (python3-grpcio, python3-grpc-tools).</summary>

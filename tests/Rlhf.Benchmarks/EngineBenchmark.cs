@@ -29,8 +29,12 @@ internal static class EngineBenchmark
         new("15M", new ModelConfig(288, 768, 6, 6, 6, 32000, 512), 8, 256),
     ];
 
-    public static int Run(int threads, bool runTorch, bool quick)
+    /// <summary>Runs the benchmark (arguments after <c>engine</c>): <c>[--threads N] [--no-torch] [--quick]</c>.</summary>
+    public static int Run(string[] args)
     {
+        var threads = BenchArgs.Option<int>(args, "--threads") ?? 2;
+        var runTorch = !args.Contains("--no-torch");
+        var quick = args.Contains("--quick");
         var minSeconds = quick ? 0.3 : 1.5;
         var rows = new List<(string Workload, string What, double Engine, double? Torch)>();
         Dictionary<string, double>? torch = null;

@@ -46,15 +46,9 @@ internal static class PpoBenchmark
     public static int Run(string[] args)
     {
         var quick = args.Contains("--quick");
-        var iterations = IntOption(args, "--iterations") ?? (quick ? 1 : 3);
-        var warmup = IntOption(args, "--warmup") ?? 1;
+        var iterations = BenchArgs.Option<int>(args, "--iterations") ?? (quick ? 1 : 3);
+        var warmup = BenchArgs.Option<int>(args, "--warmup") ?? 1;
         return RunAsync(iterations, warmup, quick).GetAwaiter().GetResult();
-    }
-
-    private static int? IntOption(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task<int> RunAsync(int iterations, int warmup, bool quick)

@@ -7,10 +7,7 @@ using Rlhf.Benchmarks;
 //   ppo [--quick] [--iterations N] [--warmup N]            PPO iteration by stage over gRPC vs direct in-process calls
 return args.FirstOrDefault() switch
 {
-    "engine" => EngineBenchmark.Run(
-        args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(2),
-        runTorch: !args.Contains("--no-torch"),
-        quick: args.Contains("--quick")),
+    "engine" => EngineBenchmark.Run(args[1..]),
     "reward" => await RewardBenchmark.RunAsync(args[1..]),
     "grpc" => GrpcBenchmark.Run(args[1..]),
     "ppo" => PpoBenchmark.Run(args[1..]),
