@@ -16,6 +16,7 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR] | grpc [--quick] | ppo [--quick]");
+    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR]"
+        + " | grpc [--quick] [--warmup S] [--duration S] | ppo [--quick] [--iterations N] [--warmup N]");
     return 2;
 }
