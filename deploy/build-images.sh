@@ -25,7 +25,7 @@ while [[ $# -gt 0 ]]; do
     --dry-run) dry_run=1 ;;
     --push) push=1 ;;
     --registry) [[ $# -ge 2 ]] || die "--registry needs a value"; prefix=${2%/}; shift ;;
-    -h|--help) sed -n '2,11p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *)
       [[ " ${known[*]} " == *" $1 "* ]] || die "unknown service '$1' (expected: ${known[*]})"

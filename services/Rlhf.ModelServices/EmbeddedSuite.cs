@@ -34,16 +34,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
         {
             foreach (var (role, model) in models)
             {
-                var settings = new Dictionary<string, string?>
-                {
-                    ["Model:Checkpoint"] = model.Checkpoint,
-                    ["Model:Tokenizer"] = model.Tokenizer ?? "",
-                    ["Model:Threads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["Logging:Level"] = "Warning",
-                    ["Auth:Enabled"] = "false",
-                    ["Host:Embedded"] = "true",
-                };
-                var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], settings);
+                var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], HostSettings(model, threads));
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 suite._services[role] = (app, app.BoundAddress());
             }
@@ -54,6 +45,26 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             await suite.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The configuration each in-process host gets: the model, the engine threads, warnings-only logs, no
+    /// authentication (loopback only), and signals left to the embedding program.
+    /// </summary>
+    /// <param name="model">The service's weights.</param>
+    /// <param name="threads">Engine threads (0 = all cores).</param>
+    public static IReadOnlyDictionary<string, string?> HostSettings(EmbeddedModel model, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new Dictionary<string, string?>
+        {
+            ["Model:Checkpoint"] = model.Checkpoint,
+            ["Model:Tokenizer"] = model.Tokenizer ?? "",
+            ["Model:Threads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging:Level"] = "Warning",
+            ["Auth:Enabled"] = "false",
+            ["Host:Embedded"] = "true",
+        };
     }
 
     /// <summary>The address of a hosted service, e.g. <c>http://127.0.0.1:41234/</c>.</summary>

@@ -1,3 +1,4 @@
+using Rlhf.Client;
 using Rlhf.Data;
 using Rlhf.ModelServices;
 using Rlhf.Orchestration.Config;
@@ -14,9 +15,6 @@ namespace Rlhf.Orchestration.Hosting;
 /// </summary>
 public sealed class RunEnvironment : IAsyncDisposable
 {
-    /// <summary>Environment variable holding the API key sent to remote services.</summary>
-    public const string ApiKeyVariable = "RLHF_API_KEY";
-
     private readonly EmbeddedSuite _suite;
     private readonly ModelConnections _connections;
 
@@ -37,7 +35,7 @@ public sealed class RunEnvironment : IAsyncDisposable
 
     /// <summary>Starts the in-process services the config needs and connects to all four.</summary>
     /// <param name="config">The run's configuration (<c>*_url</c> empty = in-process, <c>threads</c>, <c>service_retry_seconds</c>).</param>
-    /// <param name="apiKey">API key for remote services; null reads <see cref="ApiKeyVariable"/>.</param>
+    /// <param name="apiKey">API key for remote services; null reads <see cref="RlhfEnvironment.ApiKeyVariable"/>.</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
     public static async Task<RunEnvironment> StartAsync(PpoConfig config, string? apiKey, CancellationToken cancellationToken)
     {
@@ -51,7 +49,7 @@ public sealed class RunEnvironment : IAsyncDisposable
                 NeedsCritic(config) ? Url(ModelRole.Critic, config.CriticUrl) : null,
                 Url(ModelRole.Reward, config.RewardUrl));
             var connections = new ModelConnections(endpoints, Path.GetFullPath(config.OutputDir), TimeSpan.FromSeconds(config.ServiceRetrySeconds),
-                apiKey ?? Environment.GetEnvironmentVariable(ApiKeyVariable));
+                apiKey ?? Environment.GetEnvironmentVariable(RlhfEnvironment.ApiKeyVariable));
             return new RunEnvironment(suite, connections);
         }
         catch

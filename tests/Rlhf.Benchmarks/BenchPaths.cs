@@ -1,4 +1,6 @@
+using System.Collections.ObjectModel;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace Rlhf.Benchmarks;
 
@@ -27,6 +29,23 @@ internal static class BenchPaths
     }
 }
 
+/// <summary>The benchmark modes' <c>--name value</c> options.</summary>
+internal static class BenchArgs
+{
+    /// <summary>The value after <paramref name="name"/>, or null when the option is absent or has no value.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The value after <paramref name="name"/> parsed with the invariant culture, or null when absent.</summary>
+    /// <exception cref="FormatException">The value does not parse.</exception>
+    public static T? Option<T>(string[] args, string name)
+        where T : struct, IParsable<T> =>
+        Option(args, name) is { } value ? T.Parse(value, CultureInfo.InvariantCulture) : null;
+}
+
 /// <summary>Runs the benchmark's Python helpers with Debian's <c>/usr/bin/python3</c> (python3-grpcio, python3-grpc-tools).</summary>
 internal static class Python
 {
@@ -37,13 +56,17 @@ internal static class Python
     public static string Script(string name) => Path.Combine(BenchPaths.RepoRoot, "tests", "Rlhf.Benchmarks", name);
 
     /// <summary>Runs the interpreter with <paramref name="args"/> (OPENBLAS_CORETYPE unset) and returns its stdout.</summary>
+    /// <param name="args">The script and its arguments.</param>
+    /// <param name="environment">Variables to set for the child, over this process's environment; null for none.</param>
     /// <exception cref="InvalidOperationException">It exited non-zero (its stderr in the message).</exception>
-    public static string Run(params string[] args)
+    public static string Run(IReadOnlyList<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args)
             start.ArgumentList.Add(a);
         start.Environment.Remove("OPENBLAS_CORETYPE");
+        foreach (var (name, value) in environment ?? ReadOnlyDictionary<string, string>.Empty)
+            start.Environment[name] = value;
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Executable}");
         var stderr = process.StandardError.ReadToEndAsync();
         var stdout = process.StandardOutput.ReadToEnd();

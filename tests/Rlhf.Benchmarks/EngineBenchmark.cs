@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Rlhf.Engine;
+using Rlhf.Engine.Training;
 
 namespace Rlhf.Benchmarks;
 
@@ -16,15 +17,24 @@ internal static class EngineBenchmark
 
     private const int GenNewTokens = 128;
 
+    /// <summary>The training step's learning rate (bench_engine.py's).</summary>
+    private const float LearningRate = 1e-4f;
+
+    /// <summary>bench_engine.py's <c>torch.optim.AdamW(lr=1e-4, betas=(0.9, 0.95), weight_decay=0.1)</c>: one group, every parameter decayed.</summary>
+    private static readonly AdamWOptions TorchAdamW = new() { Beta1 = 0.9f, Beta2 = 0.95f, Eps = 1e-8f, WeightDecay = 0.1f, DecayRule = _ => true };
+
     private static readonly Workload[] Workloads =
     [
         new("stories260K", new ModelConfig(64, 172, 5, 8, 4, 512, 512), 16, 256),
         new("15M", new ModelConfig(288, 768, 6, 6, 6, 32000, 512), 8, 256),
     ];
 
-    public static int Run(int threads, bool runTorch, bool quick)
+    /// <summary>Runs the benchmark (arguments after <c>engine</c>): <c>[--threads N] [--no-torch] [--quick]</c>.</summary>
+    public static int Run(string[] args)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
+        var threads = BenchArgs.Option<int>(args, "--threads") ?? 2;
+        var runTorch = !args.Contains("--no-torch");
+        var quick = args.Contains("--quick");
         var minSeconds = quick ? 0.3 : 1.5;
         var rows = new List<(string Workload, string What, double Engine, double? Torch)>();
         Dictionary<string, double>? torch = null;
@@ -35,9 +45,10 @@ internal static class EngineBenchmark
         {
             var model = new LlamaModel(w.Config, new EngineOptions { Threads = threads });
             model.InitializeRandom(1, 0.02f);
+            var optimizer = new AdamW(model.Parameters, TorchAdamW);
             double? T(string key) => torch is not null && torch.TryGetValue($"{w.Name}/{key}", out var v) ? v : null;
 
-            var train = Measure(() => TrainStep(model, w), minSeconds) is var ts ? w.Batch * w.SeqLen / ts : 0;
+            var train = Measure(() => TrainStep(model, optimizer, w), minSeconds) is var ts ? w.Batch * w.SeqLen / ts : 0;
             rows.Add((w.Name, $"training (fwd+bwd+AdamW), batch {w.Batch}×{w.SeqLen}", train, T("train")));
             var score = Measure(() => ScoreStep(model, w), minSeconds) is var ss ? w.Batch * w.SeqLen / ss : 0;
             rows.Add((w.Name, $"scoring (logprobs), batch {w.Batch}×{w.SeqLen}", score, T("score")));
@@ -76,14 +87,14 @@ internal static class EngineBenchmark
         return 0;
     }
 
-    private static void TrainStep(LlamaModel model, Workload w)
+    private static void TrainStep(LlamaModel model, AdamW optimizer, Workload w)
     {
         var batch = Batch(w);
         var result = model.Forward(batch, new ForwardOptions { KeepForBackward = true });
         var scale = -1f / (w.Batch * (w.SeqLen - 1));
         var grads = new BackwardGrads(Logprobs: result.Logprobs.Select(l => l.Select(_ => scale).ToArray()).ToArray());
         model.Backward(result.State!, grads);
-        InlineAdamW.Step(model, 1e-4f);
+        optimizer.Step(model.Gradients, LearningRate);
         model.ZeroGrad();
     }
 
@@ -151,31 +162,16 @@ internal static class EngineBenchmark
         }
     }
 
+    /// <summary>bench_engine.py's tokens/s by <c>workload/what</c>, or null (with the reason on stderr) when it cannot run.</summary>
     private static Dictionary<string, double>? RunTorch(int threads, bool quick)
     {
-        var script = FindScript();
-        var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--threads");
-        start.ArgumentList.Add(threads.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--gen-tokens");
-        start.ArgumentList.Add(GenNewTokens.ToString(CultureInfo.InvariantCulture));
-        if (quick)
-            start.ArgumentList.Add("--quick");
-        start.Environment.Remove("OPENBLAS_CORETYPE");
-        start.Environment["OMP_WAIT_POLICY"] = "PASSIVE";
-        start.Environment["OMP_NUM_THREADS"] = threads.ToString(CultureInfo.InvariantCulture);
+        var inv = CultureInfo.InvariantCulture;
         try
         {
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEnd();
-            process.WaitForExit();
-            if (process.ExitCode != 0)
-            {
-                Console.Error.WriteLine($"bench_engine.py failed ({process.ExitCode}): {stderr.Result}");
-                return null;
-            }
+            List<string> args = [Python.Script("bench_engine.py"), "--threads", threads.ToString(inv), "--gen-tokens", GenNewTokens.ToString(inv)];
+            if (quick)
+                args.Add("--quick");
+            var stdout = Python.Run(args, new Dictionary<string, string> { ["OMP_WAIT_POLICY"] = "PASSIVE", ["OMP_NUM_THREADS"] = threads.ToString(inv) });
             return JsonSerializer.Deserialize<Dictionary<string, double>>(stdout.Trim().Split('\n')[^1]);
         }
         catch (Exception e)
@@ -183,16 +179,5 @@ internal static class EngineBenchmark
             Console.Error.WriteLine($"PyTorch comparison skipped: {e.Message}");
             return null;
         }
-    }
-
-    private static string FindScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Rlhf.Benchmarks", "bench_engine.py");
-            if (File.Exists(candidate))
-                return candidate;
-        }
-        throw new FileNotFoundException("tests/Rlhf.Benchmarks/bench_engine.py not found above " + AppContext.BaseDirectory);
     }
 }

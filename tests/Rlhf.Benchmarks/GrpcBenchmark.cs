@@ -42,7 +42,6 @@ internal static class GrpcBenchmark
     /// <summary>Runs the benchmark (arguments after <c>grpc</c>): <c>[--quick] [--warmup S] [--duration S]</c>, or <c>--serve</c>.</summary>
     public static int Run(string[] args)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
         if (args.Contains("--serve"))
         {
             ServeAsync().GetAwaiter().GetResult();
@@ -50,8 +49,8 @@ internal static class GrpcBenchmark
         }
 
         var quick = args.Contains("--quick");
-        var warmup = Option(args, "--warmup") ?? (quick ? 0.5 : 3.0);
-        var duration = Option(args, "--duration") ?? (quick ? 1.0 : 5.0);
+        var warmup = BenchArgs.Option<double>(args, "--warmup") ?? (quick ? 0.5 : 3.0);
+        var duration = BenchArgs.Option<double>(args, "--duration") ?? (quick ? 1.0 : 5.0);
         var cells = new List<Cell>();
         using (var ours = ServerProcess.StartOurs())
         {
@@ -92,12 +91,6 @@ internal static class GrpcBenchmark
         Console.WriteLine("Our client: one GrpcChannel (one HTTP/2 connection) shared by N async callers; our server: Kestrel, no interceptors, its own process.");
         Console.WriteLine("grpcio client: one grpc.insecure_channel shared by N threads making blocking calls; grpcio server: grpc.server with a 16-thread pool.");
         return 0;
-    }
-
-    private static double? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 
     /// <summary>The payload every side sends: bytes i mod 251 (bench_grpc.py builds the same).</summary>
@@ -150,8 +143,8 @@ internal static class GrpcBenchmark
 
     private static Cell RunPythonClient(string server, int port, int callers, double warmup, double duration)
     {
-        var output = Python.Run(Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{port}", callers.ToString(CultureInfo.InvariantCulture),
-            warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture));
+        var output = Python.Run([Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{port}", callers.ToString(CultureInfo.InvariantCulture),
+            warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture)]);
         using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
         var root = json.RootElement;
         return new Cell("grpcio (Python)", server, callers, root.GetProperty("calls").GetInt64(), root.GetProperty("calls_per_s").GetDouble(),

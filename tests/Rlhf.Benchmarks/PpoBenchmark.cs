@@ -10,6 +10,7 @@ using Rlhf.Grpc;
 using Rlhf.Grpc.AspNetCore;
 using Rlhf.ModelServices;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
 using Rlhf.Protos.V1;
 
@@ -45,17 +46,10 @@ internal static class PpoBenchmark
     /// <summary>Runs the benchmark (arguments after <c>ppo</c>): <c>[--iterations N] [--warmup N] [--quick]</c>.</summary>
     public static int Run(string[] args)
     {
-        Environment.SetEnvironmentVariable("OPENBLAS_CORETYPE", null);
         var quick = args.Contains("--quick");
-        var iterations = IntOption(args, "--iterations") ?? (quick ? 1 : 3);
-        var warmup = IntOption(args, "--warmup") ?? 1;
+        var iterations = BenchArgs.Option<int>(args, "--iterations") ?? (quick ? 1 : 3);
+        var warmup = BenchArgs.Option<int>(args, "--warmup") ?? 1;
         return RunAsync(iterations, warmup, quick).GetAwaiter().GetResult();
-    }
-
-    private static int? IntOption(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : null;
     }
 
     private static async Task<int> RunAsync(int iterations, int warmup, bool quick)
@@ -73,7 +67,7 @@ internal static class PpoBenchmark
                 overrides.AddRange(["batch_size=8", "mini_batch_size=4", "ppo_epochs=1", "max_new_tokens=16"]);
             var configPath = Path.Combine(BenchPaths.RepoRoot, "examples", "tinystories-positive.yaml");
             var config = ConfigLoader.Load<PpoConfig>(configPath, overrides, Environment.CurrentDirectory);
-            var prompts = TinyStoriesPrompts.Load(config.Prompts.Path, config.Prompts.ToPromptRule(), config.Prompts.EvalFraction, config.Seed, config.Prompts.MaxPrompts);
+            var prompts = RunEnvironment.LoadPrompts(config);
 
             var (grpc, direct) = await RunBothAsync(config, prompts, warmup, iterations).ConfigureAwait(false);
             Print(config, scoreModelText, warmup, iterations, grpc, direct);
@@ -166,13 +160,7 @@ internal static class PpoBenchmark
 
         private async Task StartCoreAsync(PpoConfig config, PromptSet prompts, bool overTransport)
         {
-            var roles = new Dictionary<ModelRole, EmbeddedModel>
-            {
-                [ModelRole.Policy] = new(config.PolicyModel, config.Tokenizer),
-                [ModelRole.Reference] = new(config.ReferenceModel.Length > 0 ? config.ReferenceModel : config.PolicyModel, config.Tokenizer),
-                [ModelRole.Critic] = new(config.CriticModel, config.Tokenizer),
-                [ModelRole.Reward] = new(config.RewardModel, config.Tokenizer),
-            };
+            var roles = RunEnvironment.EmbeddedModels(config);
             var invokers = new Dictionary<ModelRole, CallInvoker>();
             if (overTransport)
             {
@@ -188,7 +176,7 @@ internal static class PpoBenchmark
             {
                 foreach (var (role, model) in roles)
                 {
-                    var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], HostSettings(model, config.Threads));
+                    var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], EmbeddedSuite.HostSettings(model, config.Threads));
                     _apps.Add(app);
                     var direct = new InProcessCallInvoker(app.Services);
                     var descriptor = ModelServiceHosting.Descriptor(role);
@@ -213,7 +201,7 @@ internal static class PpoBenchmark
             _runId = $"bench-{Name}-{Guid.NewGuid():N}";
             await _clients.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = _runId }).ConfigureAwait(false);
             await _clients.Critic!.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = _runId }).ConfigureAwait(false);
-            _trainer = new PpoTrainer(config, _clients, prompts.Train, prompts.Eval.Take(config.EvalPrompts).ToList(), _runId);
+            _trainer = new PpoTrainer(config, _clients, prompts.Train, RunEnvironment.EvalPrompts(config, prompts), _runId);
         }
 
         /// <summary>Runs one iteration; records its stage times and metrics when <paramref name="measured"/>.</summary>
@@ -253,16 +241,6 @@ internal static class PpoBenchmark
                 await app.DisposeAsync().ConfigureAwait(false);
         }
     }
-
-    /// <summary>The configuration <see cref="EmbeddedSuite"/> gives each host.</summary>
-    private static Dictionary<string, string?> HostSettings(EmbeddedModel model, int threads) => new()
-    {
-        ["Model:Checkpoint"] = model.Checkpoint,
-        ["Model:Tokenizer"] = model.Tokenizer ?? "",
-        ["Model:Threads"] = threads.ToString(CultureInfo.InvariantCulture),
-        ["Logging:Level"] = "Warning",
-        ["Auth:Enabled"] = "false",
-    };
 
     private static void Print(PpoConfig config, string scoreModel, int warmup, int iterations, ModeResult grpc, ModeResult direct)
     {

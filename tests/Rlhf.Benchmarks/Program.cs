@@ -8,10 +8,7 @@ using Rlhf.Benchmarks;
 //   decode [--quick]                                       the kernels of a batched decoding step, one by one, and memory bandwidth
 return args.FirstOrDefault() switch
 {
-    "engine" => EngineBenchmark.Run(
-        args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(2),
-        runTorch: !args.Contains("--no-torch"),
-        quick: args.Contains("--quick")),
+    "engine" => EngineBenchmark.Run(args[1..]),
     "reward" => await RewardBenchmark.RunAsync(args[1..]),
     "grpc" => GrpcBenchmark.Run(args[1..]),
     "ppo" => PpoBenchmark.Run(args[1..]),
@@ -21,6 +18,8 @@ return args.FirstOrDefault() switch
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR] | grpc [--quick] | ppo [--quick] | decode [--quick]");
+    Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR]"
+        + " | grpc [--quick] [--warmup S] [--duration S] | ppo [--quick] [--iterations N] [--warmup N]"
+        + " | decode [--quick]");
     return 2;
 }

@@ -27,8 +27,8 @@ public static class RewardBenchmark
     /// <param name="args"><c>--seconds S</c> (measured time per cell, default 5), <c>--data DIR</c> (default ../shared/data or $RLHF_DATA_DIR).</param>
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = double.Parse(Arg(args, "--seconds") ?? "5", CultureInfo.InvariantCulture);
-        var data = Arg(args, "--data") ?? DefaultDataDir();
+        var seconds = BenchArgs.Option<double>(args, "--seconds") ?? 5;
+        var data = BenchArgs.Option(args, "--data") ?? BenchPaths.DataDir;
         var model = Path.Combine(data, "stories260K.bin");
         if (!File.Exists(model))
         {
@@ -94,7 +94,7 @@ public static class RewardBenchmark
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(Worker)).ConfigureAwait(false);
         var elapsed = clock.Elapsed.TotalSeconds;
         var sorted = latencies.Order().ToArray();
-        return new Cell(sorted.Length / elapsed, Percentile(sorted, 0.50), Percentile(sorted, 0.99));
+        return new Cell(sorted.Length / elapsed, GrpcBenchmark.Percentile(sorted, 0.50), GrpcBenchmark.Percentile(sorted, 0.99));
     }
 
     /// <summary>One sequence: BOS and 15 prompt ids, 128 response ids, deterministic per worker (ids in [3, 512)).</summary>
@@ -108,28 +108,6 @@ public static class RewardBenchmark
         for (var i = 0; i < ResponseTokens; i++)
             sequence.ResponseIds.Add(rng.Next(3, 512));
         return new ScoreResponsesRequest { Sequences = { sequence } };
-    }
-
-    /// <summary>Nearest-rank percentile of sorted values.</summary>
-    private static double Percentile(double[] sorted, double q) =>
-        sorted.Length == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(q * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static string? Arg(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private static string DefaultDataDir()
-    {
-        if (Environment.GetEnvironmentVariable("RLHF_DATA_DIR") is { Length: > 0 } env)
-            return env;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Rlhf.Services.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
-        }
-        return Path.GetFullPath(Path.Combine("..", "shared", "data"));
     }
 
     private sealed record Cell(double SequencesPerSecond, double P50Ms, double P99Ms);

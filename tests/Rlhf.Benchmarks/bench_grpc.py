@@ -107,7 +107,6 @@ def client(pb2, pb2_grpc, target, callers, warmup_s, duration_s, payload_bytes):
 
 
 def main(argv):
-    os.environ.pop("OPENBLAS_CORETYPE", None)
     if len(argv) >= 2 and argv[1] == "server":
         serve(*load_stubs())
     elif len(argv) == 7 and argv[1] == "client":

@@ -21,16 +21,13 @@ public static class ScoreCommand
     /// <summary>Exit code of an unusable argument (e.g. a malformed URL).</summary>
     public const int UsageExitCode = 2;
 
-    /// <summary>The environment variable holding the default API key.</summary>
-    public const string ApiKeyVariable = "RLHF_API_KEY";
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
         var url = new Option<string>("--url") { Description = "RewardService address, e.g. http://127.0.0.1:50054", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text", Required = true };
         var response = new Option<string>("--response") { Description = "Response text", Required = true };
-        var apiKey = new Option<string>("--api-key") { Description = $"API key with the 'score' scope (default: ${ApiKeyVariable})" };
+        var apiKey = new Option<string>("--api-key") { Description = $"API key with the 'score' scope (default: ${RlhfEnvironment.ApiKeyVariable})" };
         var raw = new Option<bool>("--raw") { Description = "Also print the raw (uncalibrated) score" };
         var timeout = new Option<double>("--timeout") { Description = "Deadline of the call, seconds", DefaultValueFactory = _ => 30 };
         var command = new Command("score", "Score a (prompt, response) pair with a running reward service.")
@@ -41,7 +38,7 @@ public static class ScoreCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var key = parse.GetValue(apiKey) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(ApiKeyVariable);
+            var key = parse.GetValue(apiKey) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(RlhfEnvironment.ApiKeyVariable);
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
             {
                 await error.WriteLineAsync($"rlhf score: --url must be http://host:port or https://host:port (got '{parse.GetValue(url)}')").ConfigureAwait(false);
