@@ -43,10 +43,7 @@ public static class PerTokenRewards
             Numerics.EnsureSameLength(batch, containsEos.Length, nameof(containsEos));
         }
 
-        if (!(klCoef >= 0) || double.IsInfinity(klCoef))
-        {
-            throw new ArgumentOutOfRangeException(nameof(klCoef), klCoef, "kl_coef must be finite and >= 0.");
-        }
+        Numerics.EnsureFiniteNonNegative(klCoef, nameof(klCoef), "kl_coef");
 
         if (options.ScoreClip is { } scoreClip && !(scoreClip > 0))
         {
