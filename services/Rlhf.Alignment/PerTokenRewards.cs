@@ -26,6 +26,9 @@ public static class PerTokenRewards
     /// <see cref="RewardOptions.NormalizeScores"/> is set.</param>
     /// <exception cref="ArgumentException">Lengths disagree, a response is empty, or normalization lacks
     /// moments.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="klCoef"/> or
+    /// <see cref="RewardOptions.MissingEosPenalty"/> is negative or not finite, or
+    /// <see cref="RewardOptions.ScoreClip"/> is not positive.</exception>
     public static RewardsResult Compute(
         TokenBatch kl,
         ReadOnlySpan<double> scores,
@@ -50,9 +53,9 @@ public static class PerTokenRewards
             throw new ArgumentOutOfRangeException(nameof(options), scoreClip, "ScoreClip must be positive.");
         }
 
-        if (options.MissingEosPenalty is { } eosPenalty && !double.IsFinite(eosPenalty))
+        if (options.MissingEosPenalty is { } eosPenalty)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), eosPenalty, "MissingEosPenalty must be finite.");
+            Numerics.EnsureFiniteNonNegative(eosPenalty, nameof(options), "MissingEosPenalty");
         }
 
         for (var i = 0; i < batch; i++)

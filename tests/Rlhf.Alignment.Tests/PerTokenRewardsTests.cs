@@ -49,6 +49,31 @@ public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
     }
 
     [Fact]
+    public void Compute_OffsetModeWithoutEos_PenaltySubtractedFromScore()
+    {
+        var kl = TokenBatch.FromRagged([[0.0, 0.0], [0.0]]);
+        var options = new RewardOptions { MissingEosPenalty = 1.0 };
+
+        var result = PerTokenRewards.Compute(kl, [5.0, 5.0], 0.1, [true, false], options);
+
+        Assert.Equal([5.0, 4.0], result.Scores);
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Compute_NegativeOrNonFiniteMissingEosPenalty_Throws(double penalty)
+    {
+        var kl = TokenBatch.FromRagged([[0.0]]);
+        var options = new RewardOptions { MissingEosPenalty = penalty };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => PerTokenRewards.Compute(kl, [1.0], 0.1, [false], options));
+
+        Assert.Contains("MissingEosPenalty must be finite and >= 0", e.Message);
+    }
+
+    [Fact]
     public void Compute_NormalizeScores_UsesRunningMomentsIncludingBatch()
     {
         var kl = TokenBatch.FromRagged([[0.0], [0.0], [0.0]]);

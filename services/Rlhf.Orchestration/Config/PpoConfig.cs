@@ -77,7 +77,7 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Clip reward-model scores to [−score_clip, score_clip]; null = no clipping.")]
     public double? ScoreClip { get; set; }
 
-    [Description("Added to the score of a response that hit max_new_tokens without EOS (e.g. −1; TRL missing_eos_penalty); null = none.")]
+    [Description("Penalty subtracted from the score of a response that hit max_new_tokens without EOS, ≥ 0 (e.g. 1.0; TRL missing_eos_penalty); null = none.")]
     public double? MissingEosPenalty { get; set; }
 
     // --- sampling ---
@@ -176,6 +176,8 @@ public sealed class PpoConfig : IConfigSection
             errors.Add($"mini_batch_size ({MiniBatchSize}) must divide batch_size × num_samples_per_prompt ({RolloutsPerIteration})");
         if (Algorithm is PpoAlgorithm.Grpo or PpoAlgorithm.Rloo && NumSamplesPerPrompt < 2)
             errors.Add($"num_samples_per_prompt must be ≥ 2 for algorithm {ConfigNames.ToSnakeCase(Algorithm.ToString())} (got {NumSamplesPerPrompt})");
+        if (MissingEosPenalty is { } penalty && !(penalty >= 0))
+            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigBinder.Format(penalty)})");
         if (PolicyModel.Length == 0 && PolicyUrl.Length == 0)
             errors.Add("policy_model is required (or set policy_url)");
         if (RewardModel.Length == 0 && RewardUrl.Length == 0)
