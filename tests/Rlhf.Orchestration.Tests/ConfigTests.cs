@@ -1,3 +1,4 @@
+using Rlhf.Alignment;
 using Rlhf.Data;
 using Rlhf.Orchestration.Config;
 
@@ -195,6 +196,8 @@ public sealed class ConfigTests
         Assert.Equal(6.5, copy.TargetKl);
         Assert.Equal(1.41e-5, copy.LearningRate);
         Assert.Equal(1, copy.MissingEosPenalty);
+        Assert.Equal(KlEstimator.Abs, copy.KlEstimator);
+        Assert.Contains("\nkl_estimator: abs\n", yaml);
         Assert.Equal(original.PolicyModel, copy.PolicyModel);
         Assert.Contains("# PPO ratio clip range", yaml);
         Assert.Contains("\nprompts:\n", yaml);

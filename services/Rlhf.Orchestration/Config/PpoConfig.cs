@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Rlhf.Alignment;
 
 namespace Rlhf.Orchestration.Config;
 
@@ -70,7 +71,7 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(1), Description("Horizon of the adaptive KL controller in rollouts (Ziegler et al. 2019; TRL 10000).")]
     public int KlHorizon { get; set; } = 10000;
 
-    [Description("Per-token KL estimator: k1 (logprob − ref_logprob) | k2 | k3 | abs (Schulman 2020).")]
+    [Description("Per-token KL estimator: k1 (logprob − ref_logprob) | k2 | k3 | abs (Schulman 2020; Rlhf.Alignment.KlEstimator).")]
     public KlEstimator KlEstimator { get; set; } = KlEstimator.K1;
 
     // --- reward shaping ---

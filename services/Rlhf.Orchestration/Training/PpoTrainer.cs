@@ -3,7 +3,6 @@ using Rlhf.Alignment;
 using Rlhf.Data;
 using Rlhf.Orchestration.Config;
 using Rlhf.Protos.V1;
-using AlignmentKlEstimator = Rlhf.Alignment.KlEstimator;
 
 namespace Rlhf.Orchestration.Training;
 
@@ -23,7 +22,6 @@ public sealed class PpoTrainer
     private readonly IReadOnlyList<string> _evalPrompts;
     private readonly string _runId;
     private readonly bool _rewardByText;
-    private readonly AlignmentKlEstimator _estimator;
     private IKlController _kl;
 
     /// <summary>Beginning-of-sequence token of the llama2.c tokenizer.</summary>
@@ -48,7 +46,6 @@ public sealed class PpoTrainer
         _evalPrompts = evalPrompts;
         _runId = runId;
         _rewardByText = rewardByText;
-        _estimator = Enum.Parse<AlignmentKlEstimator>(config.KlEstimator.ToString(), ignoreCase: true);
         _kl = config.TargetKl is { } target
             ? new AdaptiveKlController(config.KlCoef, target, config.KlHorizon)
             : new FixedKlController(config.KlCoef);
@@ -86,7 +83,7 @@ public sealed class PpoTrainer
 
         // 4. per-token KL and KL-penalized rewards (score on the last response token)
         watch.Restart();
-        var kl = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, _estimator);
+        var kl = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, _config.KlEstimator);
         var rewardOptions = new RewardOptions { MissingEosPenalty = _config.MissingEosPenalty, ScoreClip = _config.ScoreClip };
         var rewards = PerTokenRewards.Compute(kl, rollout.Scores, _kl.KlCoef, rollout.ContainsEos, rewardOptions);
         foreach (var (k, v) in rewards.ToMetrics())
@@ -125,7 +122,7 @@ public sealed class PpoTrainer
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
         var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, cancellationToken, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
         var rollout = await ScoreAsync(prompts, generations, cancellationToken, withValues: false).ConfigureAwait(false);
-        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, AlignmentKlEstimator.K1).RowSums();
+        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, KlEstimator.K1).RowSums();
         var nllRequest = new ComputeLogProbsRequest { Temperature = 1f };
         nllRequest.Sequences.Add(rollout.Sequences);
         var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, default).ConfigureAwait(false)).Logprobs.ToTokenBatch();
