@@ -167,16 +167,27 @@ public sealed class PpoConfig : IConfigSection
     /// <summary>The critic learning rate in effect.</summary>
     public double EffectiveCriticLearningRate => CriticLearningRate ?? LearningRate;
 
+    /// <summary>
+    /// Whether the algorithm trains a critic: ppo (critic + GAE) does; grpo and rloo take their baseline from the
+    /// group of samples of each prompt instead, so they need num_samples_per_prompt ≥ 2 and no critic service.
+    /// </summary>
+    public bool UsesCritic => Algorithm == PpoAlgorithm.Ppo;
+
     /// <summary>Rollouts per iteration = batch_size × num_samples_per_prompt.</summary>
     public int RolloutsPerIteration => BatchSize * NumSamplesPerPrompt;
+
+    /// <summary>The error when an algorithm without a critic has groups of fewer than two samples, else null.</summary>
+    internal string? GroupSizeError() => !UsesCritic && NumSamplesPerPrompt < 2
+        ? $"num_samples_per_prompt must be ≥ 2 for algorithm {ConfigNames.ToSnakeCase(Algorithm.ToString())} (got {NumSamplesPerPrompt})"
+        : null;
 
     /// <inheritdoc />
     public void Validate(ICollection<string> errors, string prefix)
     {
         if (MiniBatchSize > 0 && RolloutsPerIteration > 0 && RolloutsPerIteration % MiniBatchSize != 0)
             errors.Add($"mini_batch_size ({MiniBatchSize}) must divide batch_size × num_samples_per_prompt ({RolloutsPerIteration})");
-        if (Algorithm is PpoAlgorithm.Grpo or PpoAlgorithm.Rloo && NumSamplesPerPrompt < 2)
-            errors.Add($"num_samples_per_prompt must be ≥ 2 for algorithm {ConfigNames.ToSnakeCase(Algorithm.ToString())} (got {NumSamplesPerPrompt})");
+        if (GroupSizeError() is { } groupSize)
+            errors.Add(groupSize);
         if (MissingEosPenalty is { } penalty && !(penalty >= 0))
             errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigBinder.Format(penalty)})");
         if (PolicyModel.Length == 0 && PolicyUrl.Length == 0)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Rlhf.Client;
 using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
@@ -60,8 +61,8 @@ public static class PpoRun
         {
             // Inside the try: a call cancelled after the service granted the lease must not leave it behind.
             await clients.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
-            if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-                await clients.Critic.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
+            if (TrainedCritic(clients, config) is { } critic)
+                await critic.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
             var rewardByText = await CheckTokenizersAsync(clients, call).ConfigureAwait(false);
             var trainer = new PpoTrainer(config, clients, trainPrompts, evalPrompts, runId, rewardByText);
 
@@ -124,14 +125,17 @@ public static class PpoRun
             var summaryValues = run.ReadSummary();
             var gates = GateEvaluator.EvaluateAll(options.Gates ?? [], summaryValues);
             run.WriteReport(HtmlReport.Render(ReportData.FromRun(run, $"PPO run {runId}", gates)));
-            await ReleaseAsync(clients, config, runId, call).ConfigureAwait(false);
+            await ReleaseAsync(clients, config, runId, call, quietly: false).ConfigureAwait(false);
             progress($"final eval: score {final.Score:F3} (initial {initialEval.Score:F3}, gain {final.Score - initialEval.Score:+0.000;-0.000})  kl {final.Kl:F3}  ref_nll {final.RefNll:F3} (initial {initialEval.RefNll:F3})");
             return new PpoRunResult(summaryValues, gates, run);
         }
         catch
         {
-            // Leave no lease behind on a surviving service, so `--resume` (a new run id) can take it at once.
-            await ReleaseQuietlyAsync(clients, config, runId).ConfigureAwait(false);
+            // Leave no lease behind on a surviving service, so `--resume` (a new run id) can take it at once: a few
+            // seconds, no retries, whatever the run's own cancellation token says.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ReleaseAsync(clients, config, runId, new CallOptions(cancellationToken: timeout.Token) { IsIdempotent = false }, quietly: true)
+                .ConfigureAwait(false);
             throw;
         }
     }
@@ -182,8 +186,8 @@ public static class PpoRun
         var dir = Path.GetFullPath(run.CheckpointPath(state.Iteration));
         Directory.CreateDirectory(dir);
         await clients.Policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "policy"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "critic"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await critic.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "critic"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
         Runs.AtomicFile.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state, Json));
         run.MarkLatestCheckpoint(state.Iteration);
     }
@@ -193,37 +197,36 @@ public static class PpoRun
         var state = JsonSerializer.Deserialize<OrchestratorState>(File.ReadAllText(Path.Combine(dir, StateFile)))
             ?? throw new InvalidDataException($"{Path.Combine(dir, StateFile)} is empty");
         await clients.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "policy")), LoadOptimizerState = true }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "critic")), LoadOptimizerState = true }, call).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await critic.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "critic")), LoadOptimizerState = true }, call).ConfigureAwait(false);
         return state;
     }
 
-    private static async Task ReleaseQuietlyAsync(ModelClients clients, PpoConfig config, string runId)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var call = new CallOptions(cancellationToken: timeout.Token) { IsIdempotent = false };
-        var request = new ReleaseTrainingLeaseRequest { RunId = runId };
-        await Quietly(clients.Policy.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await Quietly(clients.Critic.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+    /// <summary>The critic client when the algorithm trains one (lease, checkpoints), else null.</summary>
+    private static CriticServiceClient? TrainedCritic(ModelClients clients, PpoConfig config) => config.UsesCritic ? clients.Critic : null;
 
-        static async Task Quietly(Task release)
+    /// <summary>
+    /// Releases the training leases on the policy and, when the algorithm trains one, the critic. With
+    /// <paramref name="quietly"/> (best effort after a failure) both releases are tried, and RPC errors and cancellation
+    /// are swallowed: the service may be gone, or may never have granted the lease.
+    /// </summary>
+    private static async Task ReleaseAsync(ModelClients clients, PpoConfig config, string runId, CallOptions call, bool quietly)
+    {
+        var request = new ReleaseTrainingLeaseRequest { RunId = runId };
+        await Release(clients.Policy.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await Release(critic.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+
+        async Task Release(Task release)
         {
             try
             {
                 await release.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RpcException or OperationCanceledException)
+            catch (Exception e) when (quietly && e is RpcException or OperationCanceledException)
             {
-                // best effort: the service may be gone, or may never have granted the lease
+                // best effort
             }
         }
-    }
-
-    private static async Task ReleaseAsync(ModelClients clients, PpoConfig config, string runId, CallOptions call)
-    {
-        await clients.Policy.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
     }
 }

@@ -33,13 +33,17 @@ public sealed class PpoTrainer
     /// <param name="evalPrompts">Held-out prompts for evaluation.</param>
     /// <param name="runId">Run id: the training lease held on the policy and critic.</param>
     /// <param name="rewardByText">Send text rather than token ids to the reward service (its tokenizer differs).</param>
+    /// <exception cref="ArgumentException">No training prompts, PPO without a critic service, or GRPO/RLOO with
+    /// num_samples_per_prompt &lt; 2 (what <see cref="PpoConfig.Validate"/> reports).</exception>
     public PpoTrainer(PpoConfig config, ModelClients clients, IReadOnlyList<string> trainPrompts, IReadOnlyList<string> evalPrompts,
         string runId, bool rewardByText = false)
     {
         if (trainPrompts.Count == 0)
             throw new ArgumentException("no training prompts", nameof(trainPrompts));
-        if (config.Algorithm == PpoAlgorithm.Ppo && clients.Critic is null)
+        if (config.UsesCritic && clients.Critic is null)
             throw new ArgumentException("PPO needs a critic service", nameof(clients));
+        if (config.GroupSizeError() is { } groupSize)
+            throw new ArgumentException(groupSize, nameof(config));
         _config = config;
         _clients = clients;
         _trainPrompts = trainPrompts;
@@ -59,10 +63,6 @@ public sealed class PpoTrainer
 
     /// <summary>Restores the KL controller (resume).</summary>
     public void RestoreKlController(KlControllerState state) => _kl = KlControllers.FromState(state);
-
-    private bool HasCritic => _config.Algorithm == PpoAlgorithm.Ppo;
-
-    private int SamplesPerPrompt => _config.Algorithm == PpoAlgorithm.Ppo ? _config.NumSamplesPerPrompt : Math.Max(2, _config.NumSamplesPerPrompt);
 
     /// <summary>Runs iteration <paramref name="iteration"/> (from 1) and returns its metrics.</summary>
     public async Task<IterationOutcome> RunIterationAsync(int iteration, CancellationToken cancellationToken)
@@ -179,7 +179,7 @@ public sealed class PpoTrainer
                 TopK = _config.TopK,
                 MaxNewTokens = _config.MaxNewTokens,
                 Seed = seed,
-                NumSamplesPerPrompt = samplesPerPrompt ?? SamplesPerPrompt,
+                NumSamplesPerPrompt = samplesPerPrompt ?? _config.NumSamplesPerPrompt,
             },
         };
         foreach (var p in prompts)
@@ -212,7 +212,7 @@ public sealed class PpoTrainer
         var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, options);
         var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, options);
         Task<ComputeValuesResponse>? valuesTask = null;
-        if (HasCritic && withValues)
+        if (_config.UsesCritic && withValues)
         {
             var valuesRequest = new ComputeValuesRequest();
             valuesRequest.Sequences.Add(sequences);
@@ -244,12 +244,12 @@ public sealed class PpoTrainer
                 return (Whitening.MaskedWhiten(advantages), returns);
             }
             case PpoAlgorithm.Grpo:
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, SamplesPerPrompt)), null);
+                return (rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt)), null);
             case PpoAlgorithm.Rloo:
             {
                 var klSums = kl.RowSums();
                 var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * klSums[i]).ToArray();
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, SamplesPerPrompt)), null);
+                return (rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, _config.NumSamplesPerPrompt)), null);
             }
             default:
                 throw new InvalidOperationException($"unknown algorithm {_config.Algorithm}");
@@ -272,7 +272,7 @@ public sealed class PpoTrainer
                 cancellationToken.ThrowIfCancellationRequested();
                 var idx = order[start..Math.Min(n, start + _config.MiniBatchSize)];
                 var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, cancellationToken);
-                var criticPart = HasCritic ? CriticMinibatchAsync(rollout, returns!, idx, cancellationToken) : Task.FromResult(new Dictionary<string, double>());
+                var criticPart = _config.UsesCritic ? CriticMinibatchAsync(rollout, returns!, idx, cancellationToken) : Task.FromResult(new Dictionary<string, double>());
                 await Task.WhenAll(policyPart, criticPart).ConfigureAwait(false);
                 foreach (var (k, v) in policyPart.Result.Concat(criticPart.Result))
                     sums[k] = sums.GetValueOrDefault(k) + v;
@@ -340,7 +340,7 @@ public sealed class PpoTrainer
         {
             RunId = _runId, LearningRate = (float)_config.LearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
         }, options);
-        var criticStep = HasCritic
+        var criticStep = _config.UsesCritic
             ? _clients.Critic!.OptimizerStepAsync(new OptimizerStepRequest
             {
                 RunId = _runId, LearningRate = (float)_config.EffectiveCriticLearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
@@ -348,7 +348,7 @@ public sealed class PpoTrainer
             : Task.FromResult(new OptimizerStepResponse());
         await Task.WhenAll(policyStep, criticStep).ConfigureAwait(false);
         sums["policy/grad_norm"] = policyStep.Result.GradNorm;
-        if (HasCritic)
+        if (_config.UsesCritic)
             sums["val/grad_norm"] = criticStep.Result.GradNorm;
     }
 }
