@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Rlhf.Alignment;
 using Rlhf.Data;
+using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
 using Rlhf.Protos.V1;
 
@@ -67,6 +68,7 @@ public sealed class PpoTrainer
     /// <summary>Runs iteration <paramref name="iteration"/> (from 1) and returns its metrics.</summary>
     public async Task<IterationOutcome> RunIterationAsync(int iteration, CancellationToken cancellationToken)
     {
+        var call = new CallOptions(cancellationToken: cancellationToken);
         var metrics = new Dictionary<string, double>();
         var total = Stopwatch.StartNew();
 
@@ -75,10 +77,10 @@ public sealed class PpoTrainer
 
         // 2-3. rollouts: sample, then old logprobs, ref_logprobs, values and scores, concurrently
         var watch = Stopwatch.StartNew();
-        var generations = await GenerateAsync(prompts, GenerationSeed(iteration), cancellationToken).ConfigureAwait(false);
+        var generations = await GenerateAsync(prompts, GenerationSeed(iteration), call).ConfigureAwait(false);
         metrics["timing/generate_s"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var rollout = await ScoreAsync(prompts, generations, cancellationToken).ConfigureAwait(false);
+        var rollout = await ScoreAsync(prompts, generations, call).ConfigureAwait(false);
         metrics["timing/score_s"] = watch.Elapsed.TotalSeconds;
 
         // 4. per-token KL and KL-penalized rewards (score on the last response token)
@@ -96,7 +98,7 @@ public sealed class PpoTrainer
 
         // 6. ppo_epochs × minibatches: push ∂loss/∂logprobs to the policy and ∂loss/∂values to the critic
         watch.Restart();
-        var optimization = await OptimizeAsync(iteration, rollout, advantages, returns, cancellationToken).ConfigureAwait(false);
+        var optimization = await OptimizeAsync(iteration, rollout, advantages, returns, call).ConfigureAwait(false);
         foreach (var (k, v) in optimization)
             metrics[k] = v;
         metrics["timing/optimize_s"] = watch.Elapsed.TotalSeconds;
@@ -119,13 +121,14 @@ public sealed class PpoTrainer
     /// </summary>
     public async Task<(EvaluationResult Result, Rollout Rollout)> EvaluateAsync(CancellationToken cancellationToken)
     {
+        var call = new CallOptions(cancellationToken: cancellationToken);
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
-        var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, cancellationToken, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
-        var rollout = await ScoreAsync(prompts, generations, cancellationToken, withValues: false).ConfigureAwait(false);
+        var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, call, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
+        var rollout = await ScoreAsync(prompts, generations, call, withValues: false).ConfigureAwait(false);
         var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, KlEstimator.K1).RowSums();
         var nllRequest = new ComputeLogProbsRequest { Temperature = 1f };
         nllRequest.Sequences.Add(rollout.Sequences);
-        var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, default).ConfigureAwait(false)).Logprobs.ToTokenBatch();
+        var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, call).ConfigureAwait(false)).Logprobs.ToTokenBatch();
         var result = new EvaluationResult(
             Score: rollout.Scores.Average(),
             Kl: klPerResponse.Average(),
@@ -167,7 +170,7 @@ public sealed class PpoTrainer
         return perm;
     }
 
-    private async Task<IReadOnlyList<Generation>> GenerateAsync(IReadOnlyList<string> prompts, ulong seed, CancellationToken cancellationToken,
+    private async Task<IReadOnlyList<Generation>> GenerateAsync(IReadOnlyList<string> prompts, ulong seed, CallOptions call,
         int? samplesPerPrompt = null)
     {
         var request = new GenerateRequest
@@ -184,14 +187,13 @@ public sealed class PpoTrainer
         };
         foreach (var p in prompts)
             request.Prompts.Add(new Sequence { PromptText = p });
-        var response = await _clients.Policy.GenerateAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await _clients.Policy.GenerateAsync(request, call).ConfigureAwait(false);
         return response.Generations;
     }
 
-    private async Task<Rollout> ScoreAsync(IReadOnlyList<string> prompts, IReadOnlyList<Generation> generations, CancellationToken cancellationToken,
+    private async Task<Rollout> ScoreAsync(IReadOnlyList<string> prompts, IReadOnlyList<Generation> generations, CallOptions call,
         bool withValues = true)
     {
-        var options = new Grpc.CallOptions(cancellationToken: cancellationToken);
         var sequences = generations.Select(g => new Sequence { PromptIds = { g.PromptIds }, ResponseIds = { g.ResponseIds } }).ToList();
         var promptTexts = generations.Select(g => prompts[g.PromptIndex]).ToArray();
         var responseTexts = generations.Select(g => g.ResponseText).ToArray();
@@ -208,15 +210,15 @@ public sealed class PpoTrainer
                 ? generations.Select(g => new Sequence { PromptIds = { BosId }, ResponseIds = { g.ResponseIds } })
                 : sequences);
 
-        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, options);
-        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, options);
-        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, options);
+        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, call);
+        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, call);
+        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, call);
         Task<ComputeValuesResponse>? valuesTask = null;
         if (_config.UsesCritic && withValues)
         {
             var valuesRequest = new ComputeValuesRequest();
             valuesRequest.Sequences.Add(sequences);
-            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, options);
+            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, call);
         }
         await Task.WhenAll(new Task[] { policyTask, referenceTask, scoreTask, valuesTask ?? Task.CompletedTask }).ConfigureAwait(false);
 
@@ -257,7 +259,7 @@ public sealed class PpoTrainer
     }
 
     private async Task<Dictionary<string, double>> OptimizeAsync(int iteration, Rollout rollout, TokenBatch advantages, TokenBatch? returns,
-        CancellationToken cancellationToken)
+        CallOptions call)
     {
         var sums = new Dictionary<string, double>();
         var count = 0;
@@ -269,27 +271,27 @@ public sealed class PpoTrainer
             var order = Permutation(n, StreamSeed(_config.Seed, 0xb47c, iteration, epoch));
             for (var start = 0; start < n; start += _config.MiniBatchSize)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                call.CancellationToken.ThrowIfCancellationRequested();
                 var idx = order[start..Math.Min(n, start + _config.MiniBatchSize)];
-                var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, cancellationToken);
-                var criticPart = _config.UsesCritic ? CriticMinibatchAsync(rollout, returns!, idx, cancellationToken) : Task.FromResult(new Dictionary<string, double>());
+                var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, call);
+                var criticPart = _config.UsesCritic ? CriticMinibatchAsync(rollout, returns!, idx, call) : Task.FromResult(new Dictionary<string, double>());
                 await Task.WhenAll(policyPart, criticPart).ConfigureAwait(false);
                 foreach (var (k, v) in policyPart.Result.Concat(criticPart.Result))
                     sums[k] = sums.GetValueOrDefault(k) + v;
                 count++;
                 if (++pending == accumulation)
                 {
-                    await StepAsync(1f / accumulation, sums, cancellationToken).ConfigureAwait(false);
+                    await StepAsync(1f / accumulation, sums, call).ConfigureAwait(false);
                     pending = 0;
                 }
             }
         }
         if (pending > 0)
-            await StepAsync(1f / pending, sums, cancellationToken).ConfigureAwait(false);
+            await StepAsync(1f / pending, sums, call).ConfigureAwait(false);
         return sums.ToDictionary(kv => kv.Key, kv => kv.Key.EndsWith("grad_norm", StringComparison.Ordinal) ? kv.Value : kv.Value / count);
     }
 
-    private async Task<Dictionary<string, double>> PolicyMinibatchAsync(Rollout rollout, TokenBatch advantages, int[] idx, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, double>> PolicyMinibatchAsync(Rollout rollout, TokenBatch advantages, int[] idx, CallOptions call)
     {
         var request = new ComputeLogProbsRequest
         {
@@ -299,7 +301,7 @@ public sealed class PpoTrainer
             RunId = _runId,
         };
         request.Sequences.Add(idx.Select(i => rollout.Sequences[i]));
-        var forward = await _clients.Policy.ComputeLogProbsAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var forward = await _clients.Policy.ComputeLogProbsAsync(request, call).ConfigureAwait(false);
         var logprobs = forward.Logprobs.ToTokenBatch();
         var oldLogprobs = rollout.Logprobs.Select(idx);
         var mbAdvantages = advantages.Select(idx);
@@ -316,35 +318,34 @@ public sealed class PpoTrainer
             foreach (var (k, v) in bonus.ToMetrics())
                 metrics[k] = v;
         }
-        await _clients.Policy.BackwardAsync(backward, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await _clients.Policy.BackwardAsync(backward, call).ConfigureAwait(false);
         return metrics;
     }
 
-    private async Task<Dictionary<string, double>> CriticMinibatchAsync(Rollout rollout, TokenBatch returns, int[] idx, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, double>> CriticMinibatchAsync(Rollout rollout, TokenBatch returns, int[] idx, CallOptions call)
     {
         var request = new ComputeValuesRequest { KeepForBackward = true, RunId = _runId };
         request.Sequences.Add(idx.Select(i => rollout.Sequences[i]));
-        var forward = await _clients.Critic!.ComputeValuesAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var forward = await _clients.Critic!.ComputeValuesAsync(request, call).ConfigureAwait(false);
         var loss = ValueObjective.Compute(forward.Values.ToTokenBatch(), rollout.Values!.Select(idx), returns.Select(idx),
             new ValueLossOptions { CliprangeValue = _config.CliprangeValue, VfCoef = _config.VfCoef });
         await _clients.Critic.BackwardAsync(new BackwardRequest { RunId = _runId, ForwardId = forward.ForwardId, GradValues = loss.GradValues.ToPacked() },
-            new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            call).ConfigureAwait(false);
         return new Dictionary<string, double>(loss.ToMetrics());
     }
 
-    private async Task StepAsync(float gradientScale, Dictionary<string, double> sums, CancellationToken cancellationToken)
+    private async Task StepAsync(float gradientScale, Dictionary<string, double> sums, CallOptions call)
     {
-        var options = new Grpc.CallOptions(cancellationToken: cancellationToken);
         var maxGradNorm = (float)(_config.MaxGradNorm ?? 0);
         var policyStep = _clients.Policy.OptimizerStepAsync(new OptimizerStepRequest
         {
             RunId = _runId, LearningRate = (float)_config.LearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-        }, options);
+        }, call);
         var criticStep = _config.UsesCritic
             ? _clients.Critic!.OptimizerStepAsync(new OptimizerStepRequest
             {
                 RunId = _runId, LearningRate = (float)_config.EffectiveCriticLearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-            }, options)
+            }, call)
             : Task.FromResult(new OptimizerStepResponse());
         await Task.WhenAll(policyStep, criticStep).ConfigureAwait(false);
         sums["policy/grad_norm"] = policyStep.Result.GradNorm;
