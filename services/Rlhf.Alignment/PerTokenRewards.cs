@@ -120,11 +120,13 @@ public static class PerTokenRewards
 
         var rewardsBatch = kl.WithData(rewards);
         var nonScoreBatch = kl.WithData(nonScore);
+        var klPerResponse = kl.SequenceSums();
         return new RewardsResult(
             rewardsBatch,
             nonScoreBatch,
             adjusted,
-            Aggregation.Mean(kl.SequenceSums()),
+            klPerResponse,
+            Aggregation.Mean(klPerResponse),
             Aggregation.Mean(nonScoreBatch.SequenceSums()),
             Aggregation.Mean(scores),
             Aggregation.Mean(rewardsBatch.SequenceSums()));

@@ -38,6 +38,17 @@ public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
     }
 
     [Fact]
+    public void Compute_KlPerResponse_SequenceSumsWhoseMeanIsMeanKl()
+    {
+        var kl = TokenBatch.FromRagged([[0.1, 0.2, 0.3], [0.4]]);
+
+        var result = PerTokenRewards.Compute(kl, [1.0, -2.0], klCoef: 0.5);
+
+        Assert.Equal(kl.SequenceSums(), result.KlPerResponse);
+        Assert.Equal(result.KlPerResponse.Average(), result.MeanKl, 15);
+    }
+
+    [Fact]
     public void Compute_ReplaceModeWithoutEos_ScoreBecomesMinusPenalty()
     {
         var kl = TokenBatch.FromRagged([[0.0, 0.0], [0.0]]);

@@ -42,16 +42,4 @@ public static class Packing
             batch.Row(indices[k]).CopyTo(data.AsSpan(offsets[k]));
         return new TokenBatch(data, offsets);
     }
-
-    /// <summary>Sum of each row. Shape: (B,).</summary>
-    public static double[] RowSums(this TokenBatch batch)
-    {
-        var sums = new double[batch.BatchSize];
-        for (var i = 0; i < sums.Length; i++)
-        {
-            foreach (var v in batch.Row(i))
-                sums[i] += v;
-        }
-        return sums;
-    }
 }

@@ -92,7 +92,7 @@ public sealed class PpoTrainer
             metrics[k] = v;
 
         // 5. advantages (and returns for the critic)
-        var (advantages, returns) = Advantages(rollout, kl, rewards);
+        var (advantages, returns) = Advantages(rollout, rewards);
         metrics[MetricNames.ValAdvantagesMean] = advantages.Data.Average();
         metrics["timing/math_s"] = watch.Elapsed.TotalSeconds;
 
@@ -111,7 +111,7 @@ public sealed class PpoTrainer
         metrics["env/eos_fraction"] = rollout.ContainsEos.Count(e => e) / (double)rollout.Count;
         metrics["timing/iteration_s"] = total.Elapsed.TotalSeconds;
         metrics["throughput/tokens_per_s"] = rollout.ResponseTokens * (1 + _config.PpoEpochs) / Math.Max(1e-9, total.Elapsed.TotalSeconds);
-        return new IterationOutcome(iteration, metrics, rollout, kl.RowSums());
+        return new IterationOutcome(iteration, metrics, rollout, rewards.KlPerResponse);
     }
 
     /// <summary>
@@ -125,7 +125,7 @@ public sealed class PpoTrainer
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
         var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, call, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
         var rollout = await ScoreAsync(prompts, generations, call, withValues: false).ConfigureAwait(false);
-        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, KlEstimator.K1).RowSums();
+        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, KlEstimator.K1).SequenceSums();
         var nllRequest = new ComputeLogProbsRequest { Temperature = 1f };
         nllRequest.Sequences.Add(rollout.Sequences);
         var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, call).ConfigureAwait(false)).Logprobs.ToTokenBatch();
@@ -235,7 +235,7 @@ public sealed class PpoTrainer
             scoreTask.Result.Scores.Select(s => (double)s).ToArray());
     }
 
-    private (TokenBatch Advantages, TokenBatch? Returns) Advantages(Rollout rollout, TokenBatch kl, RewardsResult rewards)
+    private (TokenBatch Advantages, TokenBatch? Returns) Advantages(Rollout rollout, RewardsResult rewards)
     {
         switch (_config.Algorithm)
         {
@@ -249,8 +249,7 @@ public sealed class PpoTrainer
                 return (rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt)), null);
             case PpoAlgorithm.Rloo:
             {
-                var klSums = kl.RowSums();
-                var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * klSums[i]).ToArray();
+                var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * rewards.KlPerResponse[i]).ToArray();
                 return (rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, _config.NumSamplesPerPrompt)), null);
             }
             default:
