@@ -261,6 +261,7 @@ public sealed class PpoTrainer
         CallOptions call)
     {
         var sums = new Dictionary<string, double>();
+        GradNorms? last = null;
         var count = 0;
         var n = rollout.Count;
         var accumulation = Math.Max(1, _config.GradientAccumulationSteps);
@@ -280,14 +281,23 @@ public sealed class PpoTrainer
                 count++;
                 if (++pending == accumulation)
                 {
-                    await StepAsync(1f / accumulation, sums, call).ConfigureAwait(false);
+                    last = await StepAsync(1f / accumulation, call).ConfigureAwait(false);
                     pending = 0;
                 }
             }
         }
         if (pending > 0)
-            await StepAsync(1f / pending, sums, call).ConfigureAwait(false);
-        return sums.ToDictionary(kv => kv.Key, kv => kv.Key.EndsWith("grad_norm", StringComparison.Ordinal) ? kv.Value : kv.Value / count);
+            last = await StepAsync(1f / pending, call).ConfigureAwait(false);
+
+        // minibatch metrics: mean over minibatches; gradient norms: those of the last optimizer step
+        var metrics = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
+        if (last is { } norms)
+        {
+            metrics["policy/grad_norm"] = norms.Policy;
+            if (norms.Critic is { } critic)
+                metrics["val/grad_norm"] = critic;
+        }
+        return metrics;
     }
 
     private async Task<Dictionary<string, double>> PolicyMinibatchAsync(Rollout rollout, TokenBatch advantages, int[] idx, CallOptions call)
@@ -333,7 +343,10 @@ public sealed class PpoTrainer
         return new Dictionary<string, double>(loss.ToMetrics());
     }
 
-    private async Task StepAsync(float gradientScale, Dictionary<string, double> sums, CallOptions call)
+    /// <summary>Global gradient norms (before clipping) reported by one optimizer step; no critic norm without a critic.</summary>
+    private readonly record struct GradNorms(double Policy, double? Critic);
+
+    private async Task<GradNorms> StepAsync(float gradientScale, CallOptions call)
     {
         var maxGradNorm = (float)(_config.MaxGradNorm ?? 0);
         var policyStep = _clients.Policy.OptimizerStepAsync(new OptimizerStepRequest
@@ -347,9 +360,7 @@ public sealed class PpoTrainer
             }, call)
             : Task.FromResult(new OptimizerStepResponse());
         await Task.WhenAll(policyStep, criticStep).ConfigureAwait(false);
-        sums["policy/grad_norm"] = policyStep.Result.GradNorm;
-        if (_config.UsesCritic)
-            sums["val/grad_norm"] = criticStep.Result.GradNorm;
+        return new GradNorms(policyStep.Result.GradNorm, _config.UsesCritic ? criticStep.Result.GradNorm : null);
     }
 }
 
