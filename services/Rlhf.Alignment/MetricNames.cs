@@ -86,8 +86,9 @@ public static class MetricNames
     /// <summary><c>val/mean</c> — Mean critic value; should track mean returns.</summary>
     public const string ValMean = "val/mean";
 
-    /// <summary><c>val/advantages_mean</c> — Mean advantage before whitening; drifting far from 0 hints at a biased
-    /// critic.</summary>
+    /// <summary><c>val/advantages_mean</c> — Token mean of the advantages before whitening (PPO: raw GAE; GRPO/RLOO:
+    /// the group advantages, never whitened and zero-sum per group, so only length differences within a group move it);
+    /// far from 0 under PPO hints at a biased critic.</summary>
     public const string ValAdvantagesMean = "val/advantages_mean";
 
     /// <summary><c>rewards/chosen</c> — DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall
@@ -165,7 +166,10 @@ public static class MetricNames
             "1 − Var(returns − values)/Var(returns); should climb towards 1 — ≤ 0 means the critic is no better "
             + "than a constant.",
         [ValMean] = "Mean critic value; should track mean returns.",
-        [ValAdvantagesMean] = "Mean advantage before whitening; drifting far from 0 hints at a biased critic.",
+        [ValAdvantagesMean] =
+            "Token mean of the advantages before whitening (PPO: raw GAE; GRPO/RLOO: the group advantages, never "
+            + "whitened and zero-sum per group, so only length differences within a group move it); far from 0 under "
+            + "PPO hints at a biased critic.",
         [RewardsChosen] =
             "DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall less than rewards/rejected.",
         [RewardsRejected] = "DPO implicit reward of rejected responses; should fall.",

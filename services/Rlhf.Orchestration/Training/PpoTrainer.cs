@@ -92,8 +92,8 @@ public sealed class PpoTrainer
             metrics[k] = v;
 
         // 5. advantages (and returns for the critic)
-        var (advantages, returns) = Advantages(rollout, rewards);
-        metrics[MetricNames.ValAdvantagesMean] = advantages.Data.Average();
+        var (advantages, returns, advantagesMean) = Advantages(rollout, rewards);
+        metrics[MetricNames.ValAdvantagesMean] = advantagesMean;
         metrics["timing/math_s"] = watch.Elapsed.TotalSeconds;
 
         // 6. ppo_epochs × minibatches: push ∂loss/∂logprobs to the policy and ∂loss/∂values to the critic
@@ -235,7 +235,12 @@ public sealed class PpoTrainer
             scoreTask.Result.Scores.Select(s => (double)s).ToArray());
     }
 
-    private (TokenBatch Advantages, TokenBatch? Returns) Advantages(Rollout rollout, RewardsResult rewards)
+    /// <summary>
+    /// The per-token advantages the policy loss uses, the critic's returns (PPO only) and the token mean of the
+    /// advantages before whitening (<see cref="MetricNames.ValAdvantagesMean"/>): PPO whitens its GAE advantages, so
+    /// their mean is taken first; GRPO and RLOO advantages are not whitened.
+    /// </summary>
+    private (TokenBatch Advantages, TokenBatch? Returns, double MeanBeforeWhitening) Advantages(Rollout rollout, RewardsResult rewards)
     {
         switch (_config.Algorithm)
         {
@@ -243,14 +248,18 @@ public sealed class PpoTrainer
             {
                 var r = _config.WhitenRewards ? Whitening.MaskedWhiten(rewards.Rewards, shiftMean: false) : rewards.Rewards;
                 var (advantages, returns) = Gae.Compute(r, rollout.Values!, _config.Gamma, _config.Lam);
-                return (Whitening.MaskedWhiten(advantages), returns);
+                return (Whitening.MaskedWhiten(advantages), returns, advantages.Data.Average());
             }
             case PpoAlgorithm.Grpo:
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt)), null);
+            {
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt));
+                return (advantages, null, advantages.Data.Average());
+            }
             case PpoAlgorithm.Rloo:
             {
                 var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * rewards.KlPerResponse[i]).ToArray();
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, _config.NumSamplesPerPrompt)), null);
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, _config.NumSamplesPerPrompt));
+                return (advantages, null, advantages.Data.Average());
             }
             default:
                 throw new InvalidOperationException($"unknown algorithm {_config.Algorithm}");
