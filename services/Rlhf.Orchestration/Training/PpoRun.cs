@@ -76,7 +76,7 @@ public static class PpoRun
             else
             {
                 var (initial, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
-                state = new OrchestratorState(0, trainer.KlControllerState, null, 0, initial);
+                state = new OrchestratorState(0, trainer.KlControllerState, 0, initial);
                 progress($"initial eval: score {initial.Score:F3}  kl {initial.Kl:F3}  ref_nll {initial.RefNll:F3}  len {initial.ResponseLength:F1}");
             }
 
@@ -194,12 +194,19 @@ public static class PpoRun
 
     private static async Task<OrchestratorState> RestoreAsync(ModelClients clients, PpoConfig config, string runId, string dir, CallOptions call)
     {
-        var state = JsonSerializer.Deserialize<OrchestratorState>(File.ReadAllText(Path.Combine(dir, StateFile)))
-            ?? throw new InvalidDataException($"{Path.Combine(dir, StateFile)} is empty");
+        var state = ReadState(dir);
         await clients.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "policy")), LoadOptimizerState = true }, call).ConfigureAwait(false);
         if (TrainedCritic(clients, config) is { } critic)
             await critic.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "critic")), LoadOptimizerState = true }, call).ConfigureAwait(false);
         return state;
+    }
+
+    /// <summary>The orchestrator state saved in checkpoint folder <paramref name="dir"/>.</summary>
+    /// <exception cref="InvalidDataException">The file holds JSON null.</exception>
+    internal static OrchestratorState ReadState(string dir)
+    {
+        var path = Path.Combine(dir, StateFile);
+        return JsonSerializer.Deserialize<OrchestratorState>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty");
     }
 
     /// <summary>The critic client when the algorithm trains one (lease, checkpoints), else null.</summary>
