@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Rlhf.Alignment;
 using Rlhf.Client;
 using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
@@ -142,19 +143,19 @@ public static class PpoRun
 
     private static void AddEval(Dictionary<string, double> values, EvaluationResult eval)
     {
-        values["eval/score"] = eval.Score;
-        values["eval/kl"] = eval.Kl;
-        values["eval/ref_nll"] = eval.RefNll;
-        values["eval/response_length"] = eval.ResponseLength;
+        values[MetricNames.EvalScore] = eval.Score;
+        values[MetricNames.EvalKl] = eval.Kl;
+        values[MetricNames.EvalRefNll] = eval.RefNll;
+        values[MetricNames.EvalResponseLength] = eval.ResponseLength;
     }
 
     private static string ProgressLine(int iteration, int total, IReadOnlyDictionary<string, double> m) =>
-        $"iter {iteration}/{total}  score {m.GetValueOrDefault("objective/scores"):F3}  kl {m.GetValueOrDefault("objective/kl"):F3}  " +
-        $"kl_coef {m.GetValueOrDefault("objective/kl_coef"):F4}  entropy {m.GetValueOrDefault("objective/entropy"):F3}  " +
-        $"pg_loss {m.GetValueOrDefault("loss/policy_avg"):F4}  vf_loss {m.GetValueOrDefault("loss/value_avg"):F4}  " +
-        $"clipfrac {m.GetValueOrDefault("policy/clipfrac"):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
+        $"iter {iteration}/{total}  score {m.GetValueOrDefault(MetricNames.ObjectiveScores):F3}  kl {m.GetValueOrDefault(MetricNames.ObjectiveKl):F3}  " +
+        $"kl_coef {m.GetValueOrDefault(MetricNames.ObjectiveKlCoef):F4}  entropy {m.GetValueOrDefault(MetricNames.ObjectiveEntropy):F3}  " +
+        $"pg_loss {m.GetValueOrDefault(MetricNames.LossPolicyAvg):F4}  vf_loss {m.GetValueOrDefault(MetricNames.LossValueAvg):F4}  " +
+        $"clipfrac {m.GetValueOrDefault(MetricNames.PolicyClipFrac):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
         $"{m.GetValueOrDefault("throughput/tokens_per_s"):F0} tok/s" +
-        (m.TryGetValue("eval/score", out var e) ? $"  eval_score {e:F3}" : "");
+        (m.TryGetValue(MetricNames.EvalScore, out var e) ? $"  eval_score {e:F3}" : "");
 
     private static void WriteSamples(SamplesWriter samples, int iteration, Rollout rollout, double[] klPerResponse)
     {
