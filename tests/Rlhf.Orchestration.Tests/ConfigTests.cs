@@ -38,6 +38,18 @@ public sealed class ConfigTests
     }
 
     [Fact]
+    public void FindRepositoryRoot_InsideAndOutsideTheRepository_RootAndDataDirOrNull()
+    {
+        using var inside = new TempDir(insideRepository: true);
+        using var outside = new TempDir();
+
+        Assert.Equal(TestData.RepoRoot, PathExpansion.FindRepositoryRoot(inside.Path));
+        Assert.Equal(Path.GetFullPath(Path.Combine(TestData.RepoRoot, "..", "shared", "data")), PathExpansion.FindDefaultDataDir(inside.Path));
+        Assert.Null(PathExpansion.FindRepositoryRoot(outside.Path));
+        Assert.Null(PathExpansion.FindDefaultDataDir(outside.Path));
+    }
+
+    [Fact]
     public void Load_Overrides_AppliedOnTopWithTypes()
     {
         using var dir = new TempDir(insideRepository: true);
