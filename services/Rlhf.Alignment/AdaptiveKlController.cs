@@ -16,11 +16,7 @@ public sealed class AdaptiveKlController : IKlController
     /// <param name="horizon">Horizon in samples (&gt; 0); larger means slower adaptation.</param>
     public AdaptiveKlController(double initKlCoef, double target, double horizon)
     {
-        if (!(initKlCoef >= 0) || double.IsInfinity(initKlCoef))
-        {
-            throw new ArgumentOutOfRangeException(nameof(initKlCoef), initKlCoef, "kl_coef must be finite and >= 0.");
-        }
-
+        Internal.Numerics.EnsureFiniteNonNegative(initKlCoef, nameof(initKlCoef), "kl_coef");
         Internal.Numerics.EnsureFinitePositive(target, nameof(target));
         Internal.Numerics.EnsureFinitePositive(horizon, nameof(horizon));
         KlCoef = initKlCoef;

@@ -17,10 +17,7 @@ public static class EntropyBonus
         LossAggregation aggregation = LossAggregation.TokenMean)
     {
         ArgumentNullException.ThrowIfNull(entropy);
-        if (!(entCoef >= 0) || double.IsInfinity(entCoef))
-        {
-            throw new ArgumentOutOfRangeException(nameof(entCoef), entCoef, "ent_coef must be finite and >= 0.");
-        }
+        Numerics.EnsureFiniteNonNegative(entCoef, nameof(entCoef), "ent_coef");
 
         var weights = Aggregation.Weights(entropy, aggregation);
         var grad = new double[weights.Length];

@@ -6,11 +6,7 @@ public sealed class FixedKlController : IKlController
     /// <summary>Creates the controller; <paramref name="klCoef"/> must be finite and ≥ 0.</summary>
     public FixedKlController(double klCoef)
     {
-        if (!(klCoef >= 0) || double.IsInfinity(klCoef))
-        {
-            throw new ArgumentOutOfRangeException(nameof(klCoef), klCoef, "kl_coef must be finite and >= 0.");
-        }
-
+        Internal.Numerics.EnsureFiniteNonNegative(klCoef, nameof(klCoef), "kl_coef");
         KlCoef = klCoef;
     }
 

@@ -26,10 +26,7 @@ public static class GrpoObjective
     {
         options ??= new GrpoLossOptions();
         ArgumentNullException.ThrowIfNull(refLogprobs);
-        if (!(options.Beta >= 0) || double.IsInfinity(options.Beta))
-        {
-            throw new ArgumentOutOfRangeException(nameof(options), options.Beta, "beta must be finite and >= 0.");
-        }
+        Numerics.EnsureFiniteNonNegative(options.Beta, nameof(options), "beta");
 
         return PolicyLossCore.Compute(logprobs, oldLogprobs, refLogprobs, advantages, options.Cliprange,
             options.DualClip, options.Beta, options.Aggregation);

@@ -86,9 +86,26 @@ public static class MetricNames
     /// <summary><c>val/mean</c> — Mean critic value; should track mean returns.</summary>
     public const string ValMean = "val/mean";
 
-    /// <summary><c>val/advantages_mean</c> — Mean advantage before whitening; drifting far from 0 hints at a biased
-    /// critic.</summary>
+    /// <summary><c>val/advantages_mean</c> — Token mean of the advantages before whitening (PPO: raw GAE; GRPO/RLOO:
+    /// the group advantages, never whitened and zero-sum per group, so only length differences within a group move it);
+    /// far from 0 under PPO hints at a biased critic.</summary>
     public const string ValAdvantagesMean = "val/advantages_mean";
+
+    /// <summary><c>eval/score</c> — Mean reward-model score on the held-out prompts (eval iterations only); should rise
+    /// like objective/scores.</summary>
+    public const string EvalScore = "eval/score";
+
+    /// <summary><c>eval/kl</c> — Mean over held-out responses of Σ_t (logprobs − ref_logprobs) at the sampling
+    /// temperature (k1, nats); should track objective/kl.</summary>
+    public const string EvalKl = "eval/kl";
+
+    /// <summary><c>eval/ref_nll</c> — The reference model's per-token NLL of the held-out responses at temperature 1
+    /// (nats); a steep rise means the text drifts away from fluent language.</summary>
+    public const string EvalRefNll = "eval/ref_nll";
+
+    /// <summary><c>eval/response_length</c> — Mean held-out response length (tokens); a collapse, or a jump to
+    /// max_new_tokens, often means the policy found a length exploit.</summary>
+    public const string EvalResponseLength = "eval/response_length";
 
     /// <summary><c>rewards/chosen</c> — DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall
     /// less than rewards/rejected.</summary>
@@ -165,7 +182,20 @@ public static class MetricNames
             "1 − Var(returns − values)/Var(returns); should climb towards 1 — ≤ 0 means the critic is no better "
             + "than a constant.",
         [ValMean] = "Mean critic value; should track mean returns.",
-        [ValAdvantagesMean] = "Mean advantage before whitening; drifting far from 0 hints at a biased critic.",
+        [ValAdvantagesMean] =
+            "Token mean of the advantages before whitening (PPO: raw GAE; GRPO/RLOO: the group advantages, never "
+            + "whitened and zero-sum per group, so only length differences within a group move it); far from 0 under "
+            + "PPO hints at a biased critic.",
+        [EvalScore] = "Mean reward-model score on the held-out prompts (eval iterations only); should rise like objective/scores.",
+        [EvalKl] =
+            "Mean over held-out responses of Σ_t (logprobs − ref_logprobs) at the sampling temperature (k1, nats); "
+            + "should track objective/kl.",
+        [EvalRefNll] =
+            "The reference model's per-token NLL of the held-out responses at temperature 1 (nats); a steep rise "
+            + "means the text drifts away from fluent language.",
+        [EvalResponseLength] =
+            "Mean held-out response length (tokens); a collapse, or a jump to max_new_tokens, often means the policy "
+            + "found a length exploit.",
         [RewardsChosen] =
             "DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall less than rewards/rejected.",
         [RewardsRejected] = "DPO implicit reward of rejected responses; should fall.",

@@ -26,6 +26,9 @@ public static class PerTokenRewards
     /// <see cref="RewardOptions.NormalizeScores"/> is set.</param>
     /// <exception cref="ArgumentException">Lengths disagree, a response is empty, or normalization lacks
     /// moments.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="klCoef"/> or
+    /// <see cref="RewardOptions.MissingEosPenalty"/> is negative or not finite, or
+    /// <see cref="RewardOptions.ScoreClip"/> is not positive.</exception>
     public static RewardsResult Compute(
         TokenBatch kl,
         ReadOnlySpan<double> scores,
@@ -43,19 +46,16 @@ public static class PerTokenRewards
             Numerics.EnsureSameLength(batch, containsEos.Length, nameof(containsEos));
         }
 
-        if (!(klCoef >= 0) || double.IsInfinity(klCoef))
-        {
-            throw new ArgumentOutOfRangeException(nameof(klCoef), klCoef, "kl_coef must be finite and >= 0.");
-        }
+        Numerics.EnsureFiniteNonNegative(klCoef, nameof(klCoef), "kl_coef");
 
         if (options.ScoreClip is { } scoreClip && !(scoreClip > 0))
         {
             throw new ArgumentOutOfRangeException(nameof(options), scoreClip, "ScoreClip must be positive.");
         }
 
-        if (options.MissingEosPenalty is { } eosPenalty && !double.IsFinite(eosPenalty))
+        if (options.MissingEosPenalty is { } eosPenalty)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), eosPenalty, "MissingEosPenalty must be finite.");
+            Numerics.EnsureFiniteNonNegative(eosPenalty, nameof(options), "MissingEosPenalty");
         }
 
         for (var i = 0; i < batch; i++)
@@ -120,11 +120,13 @@ public static class PerTokenRewards
 
         var rewardsBatch = kl.WithData(rewards);
         var nonScoreBatch = kl.WithData(nonScore);
+        var klPerResponse = kl.SequenceSums();
         return new RewardsResult(
             rewardsBatch,
             nonScoreBatch,
             adjusted,
-            Aggregation.Mean(kl.SequenceSums()),
+            klPerResponse,
+            Aggregation.Mean(klPerResponse),
             Aggregation.Mean(nonScoreBatch.SequenceSums()),
             Aggregation.Mean(scores),
             Aggregation.Mean(rewardsBatch.SequenceSums()));

@@ -6,7 +6,8 @@ namespace Rlhf.Alignment;
 /// </summary>
 public sealed record RewardOptions
 {
-    /// <summary>Penalty (reward units, ≥ 0) for responses without EOS; null disables it.</summary>
+    /// <summary>Penalty (reward units, finite and ≥ 0) for responses without EOS, subtracted from the score (or, in
+    /// <see cref="MissingEosMode.Replace"/>, negated to replace it); null disables it.</summary>
     public double? MissingEosPenalty { get; init; }
 
     /// <summary>Whether the penalty offsets or replaces the score.</summary>

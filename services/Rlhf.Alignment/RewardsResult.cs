@@ -4,6 +4,8 @@ namespace Rlhf.Alignment;
 /// <param name="Rewards">rewards_t = non_score_reward_t, plus the score on the last token. Layout of <c>kl</c>.</param>
 /// <param name="NonScoreRewards">non_score_reward_t = −kl_coef·kl_t.</param>
 /// <param name="Scores">The scores actually placed, after penalty, normalization and clipping: shape (B,).</param>
+/// <param name="KlPerResponse">Σ_t kl_t of each response (nats): shape (B,). <paramref name="MeanKl"/> is its
+/// mean.</param>
 /// <param name="MeanKl">Mean over sequences of Σ_t kl_t (nats per response): <c>objective/kl</c>.</param>
 /// <param name="MeanNonScoreReward">Mean over sequences of Σ_t non_score_reward_t:
 /// <c>objective/non_score_reward</c>.</param>
@@ -13,6 +15,7 @@ public sealed record RewardsResult(
     TokenBatch Rewards,
     TokenBatch NonScoreRewards,
     double[] Scores,
+    double[] KlPerResponse,
     double MeanKl,
     double MeanNonScoreReward,
     double MeanScore,

@@ -58,18 +58,6 @@ public sealed class TokenBatch
     /// <summary>The tokens of sequence <paramref name="i"/>.</summary>
     public Span<double> Row(int i) => Data.AsSpan(_offsets[i], Length(i));
 
-    /// <summary>Sequence index of every flat token position: shape (N,).</summary>
-    public int[] SequenceIndexPerToken()
-    {
-        var index = new int[TotalTokens];
-        for (var i = 0; i < BatchSize; i++)
-        {
-            index.AsSpan(_offsets[i], Length(i)).Fill(i);
-        }
-
-        return index;
-    }
-
     /// <summary>A zero-filled batch with the same layout (shares the offsets).</summary>
     public TokenBatch ZerosLike() => new(new double[Data.Length], _offsets);
 
@@ -204,18 +192,6 @@ public sealed class TokenBatch
         var copy = lengths.ToArray();
         var offsets = BuildOffsets(copy.Length, i => copy[i]);
         return new TokenBatch(new double[offsets[^1]], offsets);
-    }
-
-    /// <summary>Jagged <c>double</c> rows, one per sequence.</summary>
-    public double[][] ToArrays()
-    {
-        var rows = new double[BatchSize][];
-        for (var i = 0; i < BatchSize; i++)
-        {
-            rows[i] = Row(i).ToArray();
-        }
-
-        return rows;
     }
 
     /// <summary>Jagged <c>float</c> rows, one per sequence, for the wire (e.g. <c>grad_logprobs</c>).</summary>

@@ -46,7 +46,7 @@ public sealed class RunEnvironment : IAsyncDisposable
             var endpoints = new ModelEndpoints(
                 Url(ModelRole.Policy, config.PolicyUrl),
                 Url(ModelRole.Reference, config.ReferenceUrl),
-                NeedsCritic(config) ? Url(ModelRole.Critic, config.CriticUrl) : null,
+                config.UsesCritic ? Url(ModelRole.Critic, config.CriticUrl) : null,
                 Url(ModelRole.Reward, config.RewardUrl));
             var connections = new ModelConnections(endpoints, Path.GetFullPath(config.OutputDir), TimeSpan.FromSeconds(config.ServiceRetrySeconds),
                 apiKey ?? Environment.GetEnvironmentVariable(RlhfEnvironment.ApiKeyVariable));
@@ -70,7 +70,7 @@ public sealed class RunEnvironment : IAsyncDisposable
             local[ModelRole.Policy] = new EmbeddedModel(config.PolicyModel, config.Tokenizer);
         if (config.ReferenceUrl.Length == 0)
             local[ModelRole.Reference] = new EmbeddedModel(config.ReferenceModel.Length > 0 ? config.ReferenceModel : config.PolicyModel, config.Tokenizer);
-        if (NeedsCritic(config) && config.CriticUrl.Length == 0)
+        if (config.UsesCritic && config.CriticUrl.Length == 0)
             local[ModelRole.Critic] = new EmbeddedModel(config.CriticModel.Length > 0 ? config.CriticModel : config.RewardModel, config.Tokenizer);
         if (config.RewardUrl.Length == 0)
             local[ModelRole.Reward] = new EmbeddedModel(config.RewardModel, config.Tokenizer);
@@ -91,6 +91,4 @@ public sealed class RunEnvironment : IAsyncDisposable
         _connections.Dispose();
         await _suite.DisposeAsync().ConfigureAwait(false);
     }
-
-    private static bool NeedsCritic(PpoConfig config) => config.Algorithm == PpoAlgorithm.Ppo;
 }

@@ -38,6 +38,17 @@ public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
     }
 
     [Fact]
+    public void Compute_KlPerResponse_SequenceSumsWhoseMeanIsMeanKl()
+    {
+        var kl = TokenBatch.FromRagged([[0.1, 0.2, 0.3], [0.4]]);
+
+        var result = PerTokenRewards.Compute(kl, [1.0, -2.0], klCoef: 0.5);
+
+        Assert.Equal(kl.SequenceSums(), result.KlPerResponse);
+        Assert.Equal(result.KlPerResponse.Average(), result.MeanKl, 15);
+    }
+
+    [Fact]
     public void Compute_ReplaceModeWithoutEos_ScoreBecomesMinusPenalty()
     {
         var kl = TokenBatch.FromRagged([[0.0, 0.0], [0.0]]);
@@ -46,6 +57,31 @@ public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
         var result = PerTokenRewards.Compute(kl, [5.0, 5.0], 0.1, [true, false], options);
 
         Assert.Equal([5.0, -1.0], result.Scores);
+    }
+
+    [Fact]
+    public void Compute_OffsetModeWithoutEos_PenaltySubtractedFromScore()
+    {
+        var kl = TokenBatch.FromRagged([[0.0, 0.0], [0.0]]);
+        var options = new RewardOptions { MissingEosPenalty = 1.0 };
+
+        var result = PerTokenRewards.Compute(kl, [5.0, 5.0], 0.1, [true, false], options);
+
+        Assert.Equal([5.0, 4.0], result.Scores);
+    }
+
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public void Compute_NegativeOrNonFiniteMissingEosPenalty_Throws(double penalty)
+    {
+        var kl = TokenBatch.FromRagged([[0.0]]);
+        var options = new RewardOptions { MissingEosPenalty = penalty };
+
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => PerTokenRewards.Compute(kl, [1.0], 0.1, [false], options));
+
+        Assert.Contains("MissingEosPenalty must be finite and >= 0", e.Message);
     }
 
     [Fact]

@@ -202,8 +202,9 @@ public sealed class PropertyTests
                         rewardToGo += r[s];
                     }
 
-                    if (Math.Abs(advantages.Row(i)[t] - (rewardToGo - values.Row(i)[t])) > 1e-12 ||
-                        Math.Abs(returns.Row(i)[t] - rewardToGo) > 1e-12)
+                    // Written so that NaN fails: NaN > tol would be false.
+                    if (!(Math.Abs(advantages.Row(i)[t] - (rewardToGo - values.Row(i)[t])) <= 1e-12) ||
+                        !(Math.Abs(returns.Row(i)[t] - rewardToGo) <= 1e-12))
                     {
                         return false;
                     }

@@ -1,3 +1,4 @@
+using Rlhf.Alignment;
 using Rlhf.Data;
 using Rlhf.Orchestration.Config;
 
@@ -34,6 +35,18 @@ public sealed class ConfigTests
         Assert.Equal("", config.ReferenceModel);
         Assert.Equal(config.LearningRate, config.EffectiveCriticLearningRate);
         Assert.Equal(new PromptRule(PromptRuleKind.FirstSentence, 8, 16, 200), config.Prompts.ToPromptRule());
+    }
+
+    [Fact]
+    public void FindRepositoryRoot_InsideAndOutsideTheRepository_RootAndDataDirOrNull()
+    {
+        using var inside = new TempDir(insideRepository: true);
+        using var outside = new TempDir();
+
+        Assert.Equal(TestData.RepoRoot, PathExpansion.FindRepositoryRoot(inside.Path));
+        Assert.Equal(Path.GetFullPath(Path.Combine(TestData.RepoRoot, "..", "shared", "data")), PathExpansion.FindDefaultDataDir(inside.Path));
+        Assert.Null(PathExpansion.FindRepositoryRoot(outside.Path));
+        Assert.Null(PathExpansion.FindDefaultDataDir(outside.Path));
     }
 
     [Fact]
@@ -126,6 +139,7 @@ public sealed class ConfigTests
     [InlineData("algorithm=rloo", "num_samples_per_prompt must be ≥ 2 for algorithm rloo (got 1)")]
     [InlineData("reward_url=localhost:50054", "reward_url must be an absolute http:// or https:// URL")]
     [InlineData("prompts.max_chars=4", "prompts.max_chars must be ≥ prompts.min_chars (16) (got 4)")]
+    [InlineData("missing_eos_penalty=-1", "missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got -1)")]
     public void Load_OutOfRange_MessageNamesKeyAndAllowedRange(string assignment, string expected)
     {
         using var dir = new TempDir(insideRepository: true);
@@ -185,7 +199,7 @@ public sealed class ConfigTests
         using var dir = new TempDir(insideRepository: true);
         var original = ConfigLoader.Load<PpoConfig>(dir.File("ppo.yaml", MinimalPpo),
             ["target_kl=6.5", "learning_rate=1.41e-5", "algorithm=rloo", "num_samples_per_prompt=2", "policy_url=http://127.0.0.1:50051",
-             "missing_eos_penalty=-1", "prompts.max_prompts=7", "kl_estimator=abs"]);
+             "missing_eos_penalty=1", "prompts.max_prompts=7", "kl_estimator=abs"]);
 
         var yaml = ConfigYaml.Serialize(original);
         var copy = ConfigLoader.Load<PpoConfig>(dir.File("copy/config.yaml", yaml));
@@ -193,7 +207,9 @@ public sealed class ConfigTests
         Assert.Equal(ConfigYaml.Serialize(original), ConfigYaml.Serialize(copy));
         Assert.Equal(6.5, copy.TargetKl);
         Assert.Equal(1.41e-5, copy.LearningRate);
-        Assert.Equal(-1, copy.MissingEosPenalty);
+        Assert.Equal(1, copy.MissingEosPenalty);
+        Assert.Equal(KlEstimator.Abs, copy.KlEstimator);
+        Assert.Contains("\nkl_estimator: abs\n", yaml);
         Assert.Equal(original.PolicyModel, copy.PolicyModel);
         Assert.Contains("# PPO ratio clip range", yaml);
         Assert.Contains("\nprompts:\n", yaml);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Rlhf.Alignment;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Reporting;
 using Rlhf.Orchestration.Runs;
@@ -11,11 +12,11 @@ public sealed partial class HtmlReportTests
     [
         .. Enumerable.Range(1, iterations).Select(i => new MetricsRecord(i, new Dictionary<string, double>
         {
-            [ReportMetrics.Scores] = Math.Log(i + 1),
-            [ReportMetrics.Kl] = 0.1 * i,
-            [ReportMetrics.Entropy] = 2.0 - 0.01 * i,
-            [ReportMetrics.PolicyLoss] = -0.02 + 0.001 * i,
-            [ReportMetrics.ValueLoss] = 1.0 / i,
+            [MetricNames.ObjectiveScores] = Math.Log(i + 1),
+            [MetricNames.ObjectiveKl] = 0.1 * i,
+            [MetricNames.ObjectiveEntropy] = 2.0 - 0.01 * i,
+            [MetricNames.LossPolicyAvg] = -0.02 + 0.001 * i,
+            [MetricNames.LossValueAvg] = 1.0 / i,
         })),
     ];
 
@@ -38,11 +39,11 @@ public sealed partial class HtmlReportTests
     {
         var records = Run(20);
         foreach (var r in records.Where(r => r.Iteration % 5 == 0))
-            ((Dictionary<string, double>)r.Values)[ReportMetrics.EvalScore] = r.Iteration;
+            ((Dictionary<string, double>)r.Values)[MetricNames.EvalScore] = r.Iteration;
 
         var html = HtmlReport.Render(new ReportData("run", records));
 
-        var eval = Polyline().Matches(html).Single(m => m.Groups["metric"].Value == ReportMetrics.EvalScore);
+        var eval = Polyline().Matches(html).Single(m => m.Groups["metric"].Value == MetricNames.EvalScore);
         Assert.Equal(4, eval.Groups["points"].Value.Split(' ').Length);
     }
 
@@ -51,7 +52,9 @@ public sealed partial class HtmlReportTests
     {
         var html = HtmlReport.Render(new ReportData("one", Run(1)));
 
-        Assert.All(Polyline().Matches(html), m => Assert.Single(m.Groups["points"].Value.Split(' ')));
+        var polylines = Polyline().Matches(html);
+        Assert.Equal(5, polylines.Count);   // eval/score has no data: no line
+        Assert.All(polylines, m => Assert.Single(m.Groups["points"].Value.Split(' ')));
         Assert.Equal(5, Regex.Matches(html, "<circle ").Count);
         Assert.Contains("1 iteration logged", html);
     }
@@ -70,11 +73,11 @@ public sealed partial class HtmlReportTests
     public void Render_NaNValues_SkippedFromLines()
     {
         var records = Run(10);
-        ((Dictionary<string, double>)records[3].Values)[ReportMetrics.Kl] = double.NaN;
+        ((Dictionary<string, double>)records[3].Values)[MetricNames.ObjectiveKl] = double.NaN;
 
         var html = HtmlReport.Render(new ReportData("run", records));
 
-        var kl = Polyline().Matches(html).Single(m => m.Groups["metric"].Value == ReportMetrics.Kl);
+        var kl = Polyline().Matches(html).Single(m => m.Groups["metric"].Value == MetricNames.ObjectiveKl);
         Assert.Equal(9, kl.Groups["points"].Value.Split(' ').Length);
         Assert.DoesNotContain("NaN,", html);
     }

@@ -29,6 +29,17 @@ internal static class Numerics
         }
     }
 
+    /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for <paramref name="paramName"/> unless
+    /// <paramref name="value"/> is finite and ≥ 0; the message names it <paramref name="label"/> (e.g. the config
+    /// key <c>kl_coef</c>).</summary>
+    public static void EnsureFiniteNonNegative(double value, string paramName, string label)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+        {
+            throw new ArgumentOutOfRangeException(paramName, value, $"{label} must be finite and >= 0.");
+        }
+    }
+
     public static void EnsureSameLength(int expected, int actual, string name)
     {
         if (expected != actual)

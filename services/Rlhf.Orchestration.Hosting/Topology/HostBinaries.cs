@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rlhf.Orchestration.Config;
 
 namespace Rlhf.Orchestration.Hosting.Topology;
 
@@ -25,18 +26,8 @@ public static class HostBinaries
         };
 
     /// <summary>The repository root (first ancestor with <c>Rlhf.Services.sln</c>) of the current directory or of this assembly, or null.</summary>
-    public static string? RepositoryRoot()
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Rlhf.Services.sln")))
-                    return dir.FullName;
-            }
-        }
-        return null;
-    }
+    public static string? RepositoryRoot() =>
+        PathExpansion.FindRepositoryRoot(Environment.CurrentDirectory) ?? PathExpansion.FindRepositoryRoot(AppContext.BaseDirectory);
 
     /// <summary>
     /// The path of <paramref name="project"/>'s assembly, building it first when <paramref name="build"/> is true or
@@ -61,7 +52,7 @@ public static class HostBinaries
             throw new FileNotFoundException($"{project}.dll is not in ${HostsDirVariable} ({hosts})");
         }
         var root = RepositoryRoot() ?? throw new FileNotFoundException(
-            $"cannot find {project}.dll: no repository (Rlhf.Services.sln) around {Environment.CurrentDirectory}; set {HostsDirVariable} to a folder of published hosts");
+            $"cannot find {project}.dll: no repository ({PathExpansion.RepositoryMarker}) around {Environment.CurrentDirectory}; set {HostsDirVariable} to a folder of published hosts");
         var csproj = Path.Combine(root, "services", project, project + ".csproj");
         var dll = Path.Combine(root, "services", project, "bin", configuration, "net10.0", project + ".dll");
         if (build || !File.Exists(dll))

@@ -13,25 +13,6 @@ public enum PpoAlgorithm
     Rloo,
 }
 
-/// <summary>
-/// Per-token KL estimator between policy and reference (config key <c>kl_estimator</c>), with
-/// r = ref_logprob − logprob (Schulman 2020, "Approximating KL divergence").
-/// </summary>
-public enum KlEstimator
-{
-    /// <summary><c>k1</c>: −r = logprob − ref_logprob (unbiased, high variance; TRL's default).</summary>
-    K1,
-
-    /// <summary><c>k2</c>: r² / 2 (biased, low variance).</summary>
-    K2,
-
-    /// <summary><c>k3</c>: (e^r − 1) − r (unbiased, low variance, always ≥ 0).</summary>
-    K3,
-
-    /// <summary><c>abs</c>: |logprob − ref_logprob|.</summary>
-    Abs,
-}
-
 /// <summary>Learning-rate schedule of reward-model training (config key <c>lr_schedule</c>).</summary>
 public enum LrSchedule
 {

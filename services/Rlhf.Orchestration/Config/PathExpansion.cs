@@ -37,17 +37,25 @@ public static partial class PathExpansion
         return Path.GetFullPath(Path.Combine(baseDirectory, expanded));
     }
 
-    /// <summary><c>&lt;repo&gt;/../shared/data</c> for the first ancestor of <paramref name="start"/> holding
-    /// <c>Rlhf.Services.sln</c>, or null when there is none.</summary>
-    public static string? FindDefaultDataDir(string start)
+    /// <summary>The file whose folder is the repository root.</summary>
+    public const string RepositoryMarker = "Rlhf.Services.sln";
+
+    /// <summary>The repository root: the first of <paramref name="start"/> and its ancestors that holds
+    /// <see cref="RepositoryMarker"/>, or null when there is none.</summary>
+    public static string? FindRepositoryRoot(string start)
     {
         for (var dir = new DirectoryInfo(Path.GetFullPath(start)); dir is not null; dir = dir.Parent)
         {
-            if (File.Exists(Path.Combine(dir.FullName, "Rlhf.Services.sln")))
-                return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "data"));
+            if (File.Exists(Path.Combine(dir.FullName, RepositoryMarker)))
+                return dir.FullName;
         }
         return null;
     }
+
+    /// <summary><c>&lt;repo&gt;/../shared/data</c> for the repository root above <paramref name="start"/> (see
+    /// <see cref="FindRepositoryRoot"/>), or null when there is none.</summary>
+    public static string? FindDefaultDataDir(string start) =>
+        FindRepositoryRoot(start) is { } root ? Path.GetFullPath(Path.Combine(root, "..", "shared", "data")) : null;
 
     [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
     private static partial Regex VariablePattern();

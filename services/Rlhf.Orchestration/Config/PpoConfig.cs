@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Rlhf.Alignment;
 
 namespace Rlhf.Orchestration.Config;
 
@@ -70,14 +71,14 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(1), Description("Horizon of the adaptive KL controller in rollouts (Ziegler et al. 2019; TRL 10000).")]
     public int KlHorizon { get; set; } = 10000;
 
-    [Description("Per-token KL estimator: k1 (logprob − ref_logprob) | k2 | k3 | abs (Schulman 2020).")]
+    [Description("Per-token KL estimator: k1 (logprob − ref_logprob) | k2 | k3 | abs (Schulman 2020; Rlhf.Alignment.KlEstimator).")]
     public KlEstimator KlEstimator { get; set; } = KlEstimator.K1;
 
     // --- reward shaping ---
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Clip reward-model scores to [−score_clip, score_clip]; null = no clipping.")]
     public double? ScoreClip { get; set; }
 
-    [Description("Added to the score of a response that hit max_new_tokens without EOS (e.g. −1; TRL missing_eos_penalty); null = none.")]
+    [Description("Penalty subtracted from the score of a response that hit max_new_tokens without EOS, ≥ 0 (e.g. 1.0; TRL missing_eos_penalty); null = none.")]
     public double? MissingEosPenalty { get; set; }
 
     // --- sampling ---
@@ -166,16 +167,29 @@ public sealed class PpoConfig : IConfigSection
     /// <summary>The critic learning rate in effect.</summary>
     public double EffectiveCriticLearningRate => CriticLearningRate ?? LearningRate;
 
+    /// <summary>
+    /// Whether the algorithm trains a critic: ppo (critic + GAE) does; grpo and rloo take their baseline from the
+    /// group of samples of each prompt instead, so they need num_samples_per_prompt ≥ 2 and no critic service.
+    /// </summary>
+    public bool UsesCritic => Algorithm == PpoAlgorithm.Ppo;
+
     /// <summary>Rollouts per iteration = batch_size × num_samples_per_prompt.</summary>
     public int RolloutsPerIteration => BatchSize * NumSamplesPerPrompt;
+
+    /// <summary>The error when an algorithm without a critic has groups of fewer than two samples, else null.</summary>
+    internal string? GroupSizeError() => !UsesCritic && NumSamplesPerPrompt < 2
+        ? $"num_samples_per_prompt must be ≥ 2 for algorithm {ConfigNames.ToSnakeCase(Algorithm.ToString())} (got {NumSamplesPerPrompt})"
+        : null;
 
     /// <inheritdoc />
     public void Validate(ICollection<string> errors, string prefix)
     {
         if (MiniBatchSize > 0 && RolloutsPerIteration > 0 && RolloutsPerIteration % MiniBatchSize != 0)
             errors.Add($"mini_batch_size ({MiniBatchSize}) must divide batch_size × num_samples_per_prompt ({RolloutsPerIteration})");
-        if (Algorithm is PpoAlgorithm.Grpo or PpoAlgorithm.Rloo && NumSamplesPerPrompt < 2)
-            errors.Add($"num_samples_per_prompt must be ≥ 2 for algorithm {ConfigNames.ToSnakeCase(Algorithm.ToString())} (got {NumSamplesPerPrompt})");
+        if (GroupSizeError() is { } groupSize)
+            errors.Add(groupSize);
+        if (MissingEosPenalty is { } penalty && !(penalty >= 0))
+            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigBinder.Format(penalty)})");
         if (PolicyModel.Length == 0 && PolicyUrl.Length == 0)
             errors.Add("policy_model is required (or set policy_url)");
         if (RewardModel.Length == 0 && RewardUrl.Length == 0)

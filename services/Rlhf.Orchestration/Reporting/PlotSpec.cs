@@ -1,3 +1,5 @@
+using Rlhf.Alignment;
+
 namespace Rlhf.Orchestration.Reporting;
 
 /// <summary>One line plot of the report: a title, a y-axis label and the metrics drawn as lines over iterations.</summary>
@@ -9,9 +11,9 @@ public sealed record PlotSpec(string Title, string YLabel, IReadOnlyList<string>
     /// <summary>The standard PPO plots: score, KL, entropy, losses.</summary>
     public static IReadOnlyList<PlotSpec> Ppo { get; } =
     [
-        new("Score", "reward-model score", [ReportMetrics.Scores, ReportMetrics.EvalScore]),
-        new("KL to reference", "KL (nats / sequence)", [ReportMetrics.Kl]),
-        new("Entropy", "entropy (nats / token)", [ReportMetrics.Entropy]),
-        new("Losses", "loss", [ReportMetrics.PolicyLoss, ReportMetrics.ValueLoss]),
+        new("Score", "reward-model score", [MetricNames.ObjectiveScores, MetricNames.EvalScore]),
+        new("KL to reference", "KL (nats / sequence)", [MetricNames.ObjectiveKl]),
+        new("Entropy", "entropy (nats / token)", [MetricNames.ObjectiveEntropy]),
+        new("Losses", "loss", [MetricNames.LossPolicyAvg, MetricNames.LossValueAvg]),
     ];
 }

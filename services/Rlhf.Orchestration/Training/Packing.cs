@@ -18,15 +18,15 @@ public static class Packing
         return new TokenBatch(data, offsets);
     }
 
-    /// <summary>Packed floats from a token batch (values rounded to float32), optionally scaled.</summary>
-    public static PackedFloats ToPacked(this TokenBatch batch, double scale = 1.0)
+    /// <summary>Packed floats from a token batch (values rounded to float32).</summary>
+    public static PackedFloats ToPacked(this TokenBatch batch)
     {
         var packed = new PackedFloats();
         for (var i = 0; i < batch.BatchSize; i++)
             packed.Lengths.Add(batch.Length(i));
         var values = new float[batch.TotalTokens];
         for (var t = 0; t < values.Length; t++)
-            values[t] = (float)(batch.Data[t] * scale);
+            values[t] = (float)batch.Data[t];
         packed.Values.Add(values);
         return packed;
     }
@@ -41,17 +41,5 @@ public static class Packing
         for (var k = 0; k < indices.Count; k++)
             batch.Row(indices[k]).CopyTo(data.AsSpan(offsets[k]));
         return new TokenBatch(data, offsets);
-    }
-
-    /// <summary>Sum of each row. Shape: (B,).</summary>
-    public static double[] RowSums(this TokenBatch batch)
-    {
-        var sums = new double[batch.BatchSize];
-        for (var i = 0; i < sums.Length; i++)
-        {
-            foreach (var v in batch.Row(i))
-                sums[i] += v;
-        }
-        return sums;
     }
 }

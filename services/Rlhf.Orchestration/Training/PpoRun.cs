@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Rlhf.Alignment;
+using Rlhf.Client;
 using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
@@ -60,8 +62,8 @@ public static class PpoRun
         {
             // Inside the try: a call cancelled after the service granted the lease must not leave it behind.
             await clients.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
-            if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-                await clients.Critic.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
+            if (TrainedCritic(clients, config) is { } critic)
+                await critic.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
             var rewardByText = await CheckTokenizersAsync(clients, call).ConfigureAwait(false);
             var trainer = new PpoTrainer(config, clients, trainPrompts, evalPrompts, runId, rewardByText);
 
@@ -75,7 +77,7 @@ public static class PpoRun
             else
             {
                 var (initial, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
-                state = new OrchestratorState(0, trainer.KlControllerState, null, 0, initial);
+                state = new OrchestratorState(0, trainer.KlControllerState, 0, initial);
                 progress($"initial eval: score {initial.Score:F3}  kl {initial.Kl:F3}  ref_nll {initial.RefNll:F3}  len {initial.ResponseLength:F1}");
             }
 
@@ -124,33 +126,36 @@ public static class PpoRun
             var summaryValues = run.ReadSummary();
             var gates = GateEvaluator.EvaluateAll(options.Gates ?? [], summaryValues);
             run.WriteReport(HtmlReport.Render(ReportData.FromRun(run, $"PPO run {runId}", gates)));
-            await ReleaseAsync(clients, config, runId, call).ConfigureAwait(false);
+            await ReleaseAsync(clients, config, runId, call, quietly: false).ConfigureAwait(false);
             progress($"final eval: score {final.Score:F3} (initial {initialEval.Score:F3}, gain {final.Score - initialEval.Score:+0.000;-0.000})  kl {final.Kl:F3}  ref_nll {final.RefNll:F3} (initial {initialEval.RefNll:F3})");
             return new PpoRunResult(summaryValues, gates, run);
         }
         catch
         {
-            // Leave no lease behind on a surviving service, so `--resume` (a new run id) can take it at once.
-            await ReleaseQuietlyAsync(clients, config, runId).ConfigureAwait(false);
+            // Leave no lease behind on a surviving service, so `--resume` (a new run id) can take it at once: a few
+            // seconds, no retries, whatever the run's own cancellation token says.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ReleaseAsync(clients, config, runId, new CallOptions(cancellationToken: timeout.Token) { IsIdempotent = false }, quietly: true)
+                .ConfigureAwait(false);
             throw;
         }
     }
 
     private static void AddEval(Dictionary<string, double> values, EvaluationResult eval)
     {
-        values["eval/score"] = eval.Score;
-        values["eval/kl"] = eval.Kl;
-        values["eval/ref_nll"] = eval.RefNll;
-        values["eval/response_length"] = eval.ResponseLength;
+        values[MetricNames.EvalScore] = eval.Score;
+        values[MetricNames.EvalKl] = eval.Kl;
+        values[MetricNames.EvalRefNll] = eval.RefNll;
+        values[MetricNames.EvalResponseLength] = eval.ResponseLength;
     }
 
     private static string ProgressLine(int iteration, int total, IReadOnlyDictionary<string, double> m) =>
-        $"iter {iteration}/{total}  score {m.GetValueOrDefault("objective/scores"):F3}  kl {m.GetValueOrDefault("objective/kl"):F3}  " +
-        $"kl_coef {m.GetValueOrDefault("objective/kl_coef"):F4}  entropy {m.GetValueOrDefault("objective/entropy"):F3}  " +
-        $"pg_loss {m.GetValueOrDefault("loss/policy_avg"):F4}  vf_loss {m.GetValueOrDefault("loss/value_avg"):F4}  " +
-        $"clipfrac {m.GetValueOrDefault("policy/clipfrac"):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
+        $"iter {iteration}/{total}  score {m.GetValueOrDefault(MetricNames.ObjectiveScores):F3}  kl {m.GetValueOrDefault(MetricNames.ObjectiveKl):F3}  " +
+        $"kl_coef {m.GetValueOrDefault(MetricNames.ObjectiveKlCoef):F4}  entropy {m.GetValueOrDefault(MetricNames.ObjectiveEntropy):F3}  " +
+        $"pg_loss {m.GetValueOrDefault(MetricNames.LossPolicyAvg):F4}  vf_loss {m.GetValueOrDefault(MetricNames.LossValueAvg):F4}  " +
+        $"clipfrac {m.GetValueOrDefault(MetricNames.PolicyClipFrac):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
         $"{m.GetValueOrDefault("throughput/tokens_per_s"):F0} tok/s" +
-        (m.TryGetValue("eval/score", out var e) ? $"  eval_score {e:F3}" : "");
+        (m.TryGetValue(MetricNames.EvalScore, out var e) ? $"  eval_score {e:F3}" : "");
 
     private static void WriteSamples(SamplesWriter samples, int iteration, Rollout rollout, double[] klPerResponse)
     {
@@ -182,48 +187,54 @@ public static class PpoRun
         var dir = Path.GetFullPath(run.CheckpointPath(state.Iteration));
         Directory.CreateDirectory(dir);
         await clients.Policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "policy"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "critic"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await critic.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "critic"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
         Runs.AtomicFile.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state, Json));
         run.MarkLatestCheckpoint(state.Iteration);
     }
 
     private static async Task<OrchestratorState> RestoreAsync(ModelClients clients, PpoConfig config, string runId, string dir, CallOptions call)
     {
-        var state = JsonSerializer.Deserialize<OrchestratorState>(File.ReadAllText(Path.Combine(dir, StateFile)))
-            ?? throw new InvalidDataException($"{Path.Combine(dir, StateFile)} is empty");
+        var state = ReadState(dir);
         await clients.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "policy")), LoadOptimizerState = true }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "critic")), LoadOptimizerState = true }, call).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await critic.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = runId, Path = Path.GetFullPath(Path.Combine(dir, "critic")), LoadOptimizerState = true }, call).ConfigureAwait(false);
         return state;
     }
 
-    private static async Task ReleaseQuietlyAsync(ModelClients clients, PpoConfig config, string runId)
+    /// <summary>The orchestrator state saved in checkpoint folder <paramref name="dir"/>.</summary>
+    /// <exception cref="InvalidDataException">The file holds JSON null.</exception>
+    internal static OrchestratorState ReadState(string dir)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        var call = new CallOptions(cancellationToken: timeout.Token) { IsIdempotent = false };
-        var request = new ReleaseTrainingLeaseRequest { RunId = runId };
-        await Quietly(clients.Policy.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await Quietly(clients.Critic.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+        var path = Path.Combine(dir, StateFile);
+        return JsonSerializer.Deserialize<OrchestratorState>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty");
+    }
 
-        static async Task Quietly(Task release)
+    /// <summary>The critic client when the algorithm trains one (lease, checkpoints), else null.</summary>
+    private static CriticServiceClient? TrainedCritic(ModelClients clients, PpoConfig config) => config.UsesCritic ? clients.Critic : null;
+
+    /// <summary>
+    /// Releases the training leases on the policy and, when the algorithm trains one, the critic. With
+    /// <paramref name="quietly"/> (best effort after a failure) both releases are tried, and RPC errors and cancellation
+    /// are swallowed: the service may be gone, or may never have granted the lease.
+    /// </summary>
+    private static async Task ReleaseAsync(ModelClients clients, PpoConfig config, string runId, CallOptions call, bool quietly)
+    {
+        var request = new ReleaseTrainingLeaseRequest { RunId = runId };
+        await Release(clients.Policy.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+        if (TrainedCritic(clients, config) is { } critic)
+            await Release(critic.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+
+        async Task Release(Task release)
         {
             try
             {
                 await release.ConfigureAwait(false);
             }
-            catch (Exception e) when (e is RpcException or OperationCanceledException)
+            catch (Exception e) when (quietly && e is RpcException or OperationCanceledException)
             {
-                // best effort: the service may be gone, or may never have granted the lease
+                // best effort
             }
         }
-    }
-
-    private static async Task ReleaseAsync(ModelClients clients, PpoConfig config, string runId, CallOptions call)
-    {
-        await clients.Policy.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
-        if (clients.Critic is not null && config.Algorithm == PpoAlgorithm.Ppo)
-            await clients.Critic.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = runId }, call).ConfigureAwait(false);
     }
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Rlhf.Alignment;
 using Rlhf.Data;
+using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
 using Rlhf.Protos.V1;
-using AlignmentKlEstimator = Rlhf.Alignment.KlEstimator;
 
 namespace Rlhf.Orchestration.Training;
 
@@ -23,7 +23,6 @@ public sealed class PpoTrainer
     private readonly IReadOnlyList<string> _evalPrompts;
     private readonly string _runId;
     private readonly bool _rewardByText;
-    private readonly AlignmentKlEstimator _estimator;
     private IKlController _kl;
 
     /// <summary>Beginning-of-sequence token of the llama2.c tokenizer.</summary>
@@ -35,20 +34,23 @@ public sealed class PpoTrainer
     /// <param name="evalPrompts">Held-out prompts for evaluation.</param>
     /// <param name="runId">Run id: the training lease held on the policy and critic.</param>
     /// <param name="rewardByText">Send text rather than token ids to the reward service (its tokenizer differs).</param>
+    /// <exception cref="ArgumentException">No training prompts, PPO without a critic service, or GRPO/RLOO with
+    /// num_samples_per_prompt &lt; 2 (what <see cref="PpoConfig.Validate"/> reports).</exception>
     public PpoTrainer(PpoConfig config, ModelClients clients, IReadOnlyList<string> trainPrompts, IReadOnlyList<string> evalPrompts,
         string runId, bool rewardByText = false)
     {
         if (trainPrompts.Count == 0)
             throw new ArgumentException("no training prompts", nameof(trainPrompts));
-        if (config.Algorithm == PpoAlgorithm.Ppo && clients.Critic is null)
+        if (config.UsesCritic && clients.Critic is null)
             throw new ArgumentException("PPO needs a critic service", nameof(clients));
+        if (config.GroupSizeError() is { } groupSize)
+            throw new ArgumentException(groupSize, nameof(config));
         _config = config;
         _clients = clients;
         _trainPrompts = trainPrompts;
         _evalPrompts = evalPrompts;
         _runId = runId;
         _rewardByText = rewardByText;
-        _estimator = Enum.Parse<AlignmentKlEstimator>(config.KlEstimator.ToString(), ignoreCase: true);
         _kl = config.TargetKl is { } target
             ? new AdaptiveKlController(config.KlCoef, target, config.KlHorizon)
             : new FixedKlController(config.KlCoef);
@@ -63,13 +65,10 @@ public sealed class PpoTrainer
     /// <summary>Restores the KL controller (resume).</summary>
     public void RestoreKlController(KlControllerState state) => _kl = KlControllers.FromState(state);
 
-    private bool HasCritic => _config.Algorithm == PpoAlgorithm.Ppo;
-
-    private int SamplesPerPrompt => _config.Algorithm == PpoAlgorithm.Ppo ? _config.NumSamplesPerPrompt : Math.Max(2, _config.NumSamplesPerPrompt);
-
     /// <summary>Runs iteration <paramref name="iteration"/> (from 1) and returns its metrics.</summary>
     public async Task<IterationOutcome> RunIterationAsync(int iteration, CancellationToken cancellationToken)
     {
+        var call = new CallOptions(cancellationToken: cancellationToken);
         var metrics = new Dictionary<string, double>();
         var total = Stopwatch.StartNew();
 
@@ -78,28 +77,28 @@ public sealed class PpoTrainer
 
         // 2-3. rollouts: sample, then old logprobs, ref_logprobs, values and scores, concurrently
         var watch = Stopwatch.StartNew();
-        var generations = await GenerateAsync(prompts, GenerationSeed(iteration), cancellationToken).ConfigureAwait(false);
+        var generations = await GenerateAsync(prompts, GenerationSeed(iteration), call).ConfigureAwait(false);
         metrics["timing/generate_s"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var rollout = await ScoreAsync(prompts, generations, cancellationToken).ConfigureAwait(false);
+        var rollout = await ScoreAsync(prompts, generations, call).ConfigureAwait(false);
         metrics["timing/score_s"] = watch.Elapsed.TotalSeconds;
 
         // 4. per-token KL and KL-penalized rewards (score on the last response token)
         watch.Restart();
-        var kl = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, _estimator);
+        var kl = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, _config.KlEstimator);
         var rewardOptions = new RewardOptions { MissingEosPenalty = _config.MissingEosPenalty, ScoreClip = _config.ScoreClip };
         var rewards = PerTokenRewards.Compute(kl, rollout.Scores, _kl.KlCoef, rollout.ContainsEos, rewardOptions);
         foreach (var (k, v) in rewards.ToMetrics())
             metrics[k] = v;
 
         // 5. advantages (and returns for the critic)
-        var (advantages, returns) = Advantages(rollout, kl, rewards);
-        metrics[MetricNames.ValAdvantagesMean] = advantages.Data.Average();
+        var (advantages, returns, advantagesMean) = Advantages(rollout, rewards);
+        metrics[MetricNames.ValAdvantagesMean] = advantagesMean;
         metrics["timing/math_s"] = watch.Elapsed.TotalSeconds;
 
         // 6. ppo_epochs × minibatches: push ∂loss/∂logprobs to the policy and ∂loss/∂values to the critic
         watch.Restart();
-        var optimization = await OptimizeAsync(iteration, rollout, advantages, returns, cancellationToken).ConfigureAwait(false);
+        var optimization = await OptimizeAsync(iteration, rollout, advantages, returns, call).ConfigureAwait(false);
         foreach (var (k, v) in optimization)
             metrics[k] = v;
         metrics["timing/optimize_s"] = watch.Elapsed.TotalSeconds;
@@ -112,7 +111,7 @@ public sealed class PpoTrainer
         metrics["env/eos_fraction"] = rollout.ContainsEos.Count(e => e) / (double)rollout.Count;
         metrics["timing/iteration_s"] = total.Elapsed.TotalSeconds;
         metrics["throughput/tokens_per_s"] = rollout.ResponseTokens * (1 + _config.PpoEpochs) / Math.Max(1e-9, total.Elapsed.TotalSeconds);
-        return new IterationOutcome(iteration, metrics, rollout, kl.RowSums());
+        return new IterationOutcome(iteration, metrics, rollout, rewards.KlPerResponse);
     }
 
     /// <summary>
@@ -122,13 +121,14 @@ public sealed class PpoTrainer
     /// </summary>
     public async Task<(EvaluationResult Result, Rollout Rollout)> EvaluateAsync(CancellationToken cancellationToken)
     {
+        var call = new CallOptions(cancellationToken: cancellationToken);
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
-        var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, cancellationToken, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
-        var rollout = await ScoreAsync(prompts, generations, cancellationToken, withValues: false).ConfigureAwait(false);
-        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, AlignmentKlEstimator.K1).RowSums();
+        var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, call, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);
+        var rollout = await ScoreAsync(prompts, generations, call, withValues: false).ConfigureAwait(false);
+        var klPerResponse = KlPenalty.Compute(rollout.Logprobs, rollout.RefLogprobs, KlEstimator.K1).SequenceSums();
         var nllRequest = new ComputeLogProbsRequest { Temperature = 1f };
         nllRequest.Sequences.Add(rollout.Sequences);
-        var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, default).ConfigureAwait(false)).Logprobs.ToTokenBatch();
+        var refAtOne = (await _clients.Reference.ComputeLogProbsAsync(nllRequest, call).ConfigureAwait(false)).Logprobs.ToTokenBatch();
         var result = new EvaluationResult(
             Score: rollout.Scores.Average(),
             Kl: klPerResponse.Average(),
@@ -170,7 +170,7 @@ public sealed class PpoTrainer
         return perm;
     }
 
-    private async Task<IReadOnlyList<Generation>> GenerateAsync(IReadOnlyList<string> prompts, ulong seed, CancellationToken cancellationToken,
+    private async Task<IReadOnlyList<Generation>> GenerateAsync(IReadOnlyList<string> prompts, ulong seed, CallOptions call,
         int? samplesPerPrompt = null)
     {
         var request = new GenerateRequest
@@ -182,19 +182,18 @@ public sealed class PpoTrainer
                 TopK = _config.TopK,
                 MaxNewTokens = _config.MaxNewTokens,
                 Seed = seed,
-                NumSamplesPerPrompt = samplesPerPrompt ?? SamplesPerPrompt,
+                NumSamplesPerPrompt = samplesPerPrompt ?? _config.NumSamplesPerPrompt,
             },
         };
         foreach (var p in prompts)
             request.Prompts.Add(new Sequence { PromptText = p });
-        var response = await _clients.Policy.GenerateAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var response = await _clients.Policy.GenerateAsync(request, call).ConfigureAwait(false);
         return response.Generations;
     }
 
-    private async Task<Rollout> ScoreAsync(IReadOnlyList<string> prompts, IReadOnlyList<Generation> generations, CancellationToken cancellationToken,
+    private async Task<Rollout> ScoreAsync(IReadOnlyList<string> prompts, IReadOnlyList<Generation> generations, CallOptions call,
         bool withValues = true)
     {
-        var options = new Grpc.CallOptions(cancellationToken: cancellationToken);
         var sequences = generations.Select(g => new Sequence { PromptIds = { g.PromptIds }, ResponseIds = { g.ResponseIds } }).ToList();
         var promptTexts = generations.Select(g => prompts[g.PromptIndex]).ToArray();
         var responseTexts = generations.Select(g => g.ResponseText).ToArray();
@@ -211,15 +210,15 @@ public sealed class PpoTrainer
                 ? generations.Select(g => new Sequence { PromptIds = { BosId }, ResponseIds = { g.ResponseIds } })
                 : sequences);
 
-        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, options);
-        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, options);
-        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, options);
+        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, call);
+        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, call);
+        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, call);
         Task<ComputeValuesResponse>? valuesTask = null;
-        if (HasCritic && withValues)
+        if (_config.UsesCritic && withValues)
         {
             var valuesRequest = new ComputeValuesRequest();
             valuesRequest.Sequences.Add(sequences);
-            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, options);
+            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, call);
         }
         await Task.WhenAll(new Task[] { policyTask, referenceTask, scoreTask, valuesTask ?? Task.CompletedTask }).ConfigureAwait(false);
 
@@ -236,7 +235,12 @@ public sealed class PpoTrainer
             scoreTask.Result.Scores.Select(s => (double)s).ToArray());
     }
 
-    private (TokenBatch Advantages, TokenBatch? Returns) Advantages(Rollout rollout, TokenBatch kl, RewardsResult rewards)
+    /// <summary>
+    /// The per-token advantages the policy loss uses, the critic's returns (PPO only) and the token mean of the
+    /// advantages before whitening (<see cref="MetricNames.ValAdvantagesMean"/>): PPO whitens its GAE advantages, so
+    /// their mean is taken first; GRPO and RLOO advantages are not whitened.
+    /// </summary>
+    private (TokenBatch Advantages, TokenBatch? Returns, double MeanBeforeWhitening) Advantages(Rollout rollout, RewardsResult rewards)
     {
         switch (_config.Algorithm)
         {
@@ -244,15 +248,18 @@ public sealed class PpoTrainer
             {
                 var r = _config.WhitenRewards ? Whitening.MaskedWhiten(rewards.Rewards, shiftMean: false) : rewards.Rewards;
                 var (advantages, returns) = Gae.Compute(r, rollout.Values!, _config.Gamma, _config.Lam);
-                return (Whitening.MaskedWhiten(advantages), returns);
+                return (Whitening.MaskedWhiten(advantages), returns, advantages.Data.Average());
             }
             case PpoAlgorithm.Grpo:
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, SamplesPerPrompt)), null);
+            {
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt));
+                return (advantages, null, advantages.Data.Average());
+            }
             case PpoAlgorithm.Rloo:
             {
-                var klSums = kl.RowSums();
-                var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * klSums[i]).ToArray();
-                return (rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, SamplesPerPrompt)), null);
+                var penalized = rewards.Scores.Select((s, i) => s - _kl.KlCoef * rewards.KlPerResponse[i]).ToArray();
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Rloo(penalized, _config.NumSamplesPerPrompt));
+                return (advantages, null, advantages.Data.Average());
             }
             default:
                 throw new InvalidOperationException($"unknown algorithm {_config.Algorithm}");
@@ -260,9 +267,10 @@ public sealed class PpoTrainer
     }
 
     private async Task<Dictionary<string, double>> OptimizeAsync(int iteration, Rollout rollout, TokenBatch advantages, TokenBatch? returns,
-        CancellationToken cancellationToken)
+        CallOptions call)
     {
         var sums = new Dictionary<string, double>();
+        GradNorms? last = null;
         var count = 0;
         var n = rollout.Count;
         var accumulation = Math.Max(1, _config.GradientAccumulationSteps);
@@ -272,27 +280,36 @@ public sealed class PpoTrainer
             var order = Permutation(n, StreamSeed(_config.Seed, 0xb47c, iteration, epoch));
             for (var start = 0; start < n; start += _config.MiniBatchSize)
             {
-                cancellationToken.ThrowIfCancellationRequested();
+                call.CancellationToken.ThrowIfCancellationRequested();
                 var idx = order[start..Math.Min(n, start + _config.MiniBatchSize)];
-                var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, cancellationToken);
-                var criticPart = HasCritic ? CriticMinibatchAsync(rollout, returns!, idx, cancellationToken) : Task.FromResult(new Dictionary<string, double>());
+                var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, call);
+                var criticPart = _config.UsesCritic ? CriticMinibatchAsync(rollout, returns!, idx, call) : Task.FromResult(new Dictionary<string, double>());
                 await Task.WhenAll(policyPart, criticPart).ConfigureAwait(false);
                 foreach (var (k, v) in policyPart.Result.Concat(criticPart.Result))
                     sums[k] = sums.GetValueOrDefault(k) + v;
                 count++;
                 if (++pending == accumulation)
                 {
-                    await StepAsync(1f / accumulation, sums, cancellationToken).ConfigureAwait(false);
+                    last = await StepAsync(1f / accumulation, call).ConfigureAwait(false);
                     pending = 0;
                 }
             }
         }
         if (pending > 0)
-            await StepAsync(1f / pending, sums, cancellationToken).ConfigureAwait(false);
-        return sums.ToDictionary(kv => kv.Key, kv => kv.Key.EndsWith("grad_norm", StringComparison.Ordinal) ? kv.Value : kv.Value / count);
+            last = await StepAsync(1f / pending, call).ConfigureAwait(false);
+
+        // minibatch metrics: mean over minibatches; gradient norms: those of the last optimizer step
+        var metrics = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
+        if (last is { } norms)
+        {
+            metrics["policy/grad_norm"] = norms.Policy;
+            if (norms.Critic is { } critic)
+                metrics["val/grad_norm"] = critic;
+        }
+        return metrics;
     }
 
-    private async Task<Dictionary<string, double>> PolicyMinibatchAsync(Rollout rollout, TokenBatch advantages, int[] idx, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, double>> PolicyMinibatchAsync(Rollout rollout, TokenBatch advantages, int[] idx, CallOptions call)
     {
         var request = new ComputeLogProbsRequest
         {
@@ -302,7 +319,7 @@ public sealed class PpoTrainer
             RunId = _runId,
         };
         request.Sequences.Add(idx.Select(i => rollout.Sequences[i]));
-        var forward = await _clients.Policy.ComputeLogProbsAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var forward = await _clients.Policy.ComputeLogProbsAsync(request, call).ConfigureAwait(false);
         var logprobs = forward.Logprobs.ToTokenBatch();
         var oldLogprobs = rollout.Logprobs.Select(idx);
         var mbAdvantages = advantages.Select(idx);
@@ -319,40 +336,40 @@ public sealed class PpoTrainer
             foreach (var (k, v) in bonus.ToMetrics())
                 metrics[k] = v;
         }
-        await _clients.Policy.BackwardAsync(backward, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        await _clients.Policy.BackwardAsync(backward, call).ConfigureAwait(false);
         return metrics;
     }
 
-    private async Task<Dictionary<string, double>> CriticMinibatchAsync(Rollout rollout, TokenBatch returns, int[] idx, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, double>> CriticMinibatchAsync(Rollout rollout, TokenBatch returns, int[] idx, CallOptions call)
     {
         var request = new ComputeValuesRequest { KeepForBackward = true, RunId = _runId };
         request.Sequences.Add(idx.Select(i => rollout.Sequences[i]));
-        var forward = await _clients.Critic!.ComputeValuesAsync(request, new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+        var forward = await _clients.Critic!.ComputeValuesAsync(request, call).ConfigureAwait(false);
         var loss = ValueObjective.Compute(forward.Values.ToTokenBatch(), rollout.Values!.Select(idx), returns.Select(idx),
             new ValueLossOptions { CliprangeValue = _config.CliprangeValue, VfCoef = _config.VfCoef });
         await _clients.Critic.BackwardAsync(new BackwardRequest { RunId = _runId, ForwardId = forward.ForwardId, GradValues = loss.GradValues.ToPacked() },
-            new Grpc.CallOptions(cancellationToken: cancellationToken)).ConfigureAwait(false);
+            call).ConfigureAwait(false);
         return new Dictionary<string, double>(loss.ToMetrics());
     }
 
-    private async Task StepAsync(float gradientScale, Dictionary<string, double> sums, CancellationToken cancellationToken)
+    /// <summary>Global gradient norms (before clipping) reported by one optimizer step; no critic norm without a critic.</summary>
+    private readonly record struct GradNorms(double Policy, double? Critic);
+
+    private async Task<GradNorms> StepAsync(float gradientScale, CallOptions call)
     {
-        var options = new Grpc.CallOptions(cancellationToken: cancellationToken);
         var maxGradNorm = (float)(_config.MaxGradNorm ?? 0);
         var policyStep = _clients.Policy.OptimizerStepAsync(new OptimizerStepRequest
         {
             RunId = _runId, LearningRate = (float)_config.LearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-        }, options);
-        var criticStep = HasCritic
+        }, call);
+        var criticStep = _config.UsesCritic
             ? _clients.Critic!.OptimizerStepAsync(new OptimizerStepRequest
             {
                 RunId = _runId, LearningRate = (float)_config.EffectiveCriticLearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-            }, options)
+            }, call)
             : Task.FromResult(new OptimizerStepResponse());
         await Task.WhenAll(policyStep, criticStep).ConfigureAwait(false);
-        sums["policy/grad_norm"] = policyStep.Result.GradNorm;
-        if (HasCritic)
-            sums["val/grad_norm"] = criticStep.Result.GradNorm;
+        return new GradNorms(policyStep.Result.GradNorm, _config.UsesCritic ? criticStep.Result.GradNorm : null);
     }
 }
 

@@ -4,17 +4,17 @@ namespace Rlhf.Orchestration.Training;
 
 /// <summary>
 /// The orchestrator's own state, saved beside the policy and critic checkpoints so a resumed run continues exactly as
-/// an uninterrupted one would (every random choice is a function of the seed and the iteration number).
+/// an uninterrupted one would (every random choice is a function of the seed and the iteration number). Files written
+/// before <c>ScoreMoments</c> was dropped (it was always null: scores are normalized by the reward service) still load;
+/// the unknown property is ignored.
 /// </summary>
 /// <param name="Iteration">Iterations finished.</param>
 /// <param name="KlController">KL controller state (kl_coef, and target/horizon when adaptive).</param>
-/// <param name="ScoreMoments">Running score moments when scores are normalized by the orchestrator, else null.</param>
 /// <param name="WallSeconds">Wall time spent in iterations so far, seconds.</param>
 /// <param name="InitialEval">The evaluation before the first iteration (for summary.json), or null before it ran.</param>
 public sealed record OrchestratorState(
     int Iteration,
     KlControllerState KlController,
-    RunningMomentsState? ScoreMoments,
     double WallSeconds,
     EvaluationResult? InitialEval);
 

@@ -25,12 +25,6 @@ public sealed class TrainingServiceGuard(CallInvoker inner, string service, stri
     private string? _instanceId;
     private volatile bool _leaseHeld;
 
-    /// <summary>The instance id seen first ("" before any response).</summary>
-    public string InstanceId
-    {
-        get { lock (_gate) { return _instanceId ?? ""; } }
-    }
-
     /// <inheritdoc />
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default)
     {

@@ -8,10 +8,17 @@ internal static class FiniteDifference
     /// <summary>
     /// True when every coordinate's central difference matches <paramref name="gradient"/> within
     /// 1e-6·(1 + |g|). Coordinates sitting on a kink of a max/min/clip (the two one-sided slopes disagree by more
-    /// than 1e-3) are skipped: there the loss is not differentiable and autograd's choice is a convention.
+    /// than 1e-3) are skipped: there the loss is not differentiable and autograd's choice is a convention. False
+    /// when no coordinate was checked (no inputs, or all on kinks): such a check proves nothing.
     /// </summary>
     public static bool Matches(double[] inputs, ReadOnlySpan<double> gradient, Func<double> loss)
     {
+        if (gradient.Length != inputs.Length)
+        {
+            return false;
+        }
+
+        var checkedCoordinates = 0;
         var center = loss();
         for (var t = 0; t < inputs.Length; t++)
         {
@@ -33,8 +40,10 @@ internal static class FiniteDifference
             {
                 return false;
             }
+
+            checkedCoordinates++;
         }
 
-        return true;
+        return checkedCoordinates > 0;
     }
 }
