@@ -104,7 +104,7 @@ public sealed class ConfigurationTests
         const string json = """
             {
               "Kestrel": { "Endpoints": { "Grpc": { "Url": "http://0.0.0.0:50054", "Protocols": "Http2" } } },
-              "Model": { "Checkpoint": "/models/reward", "Seed": 1, "Threads": 0 },
+              "Model": { "Checkpoint": "/models/reward", "Threads": 0 },
               "Auth": { "Enabled": true, "KeysFile": "", "Keys": [ { "Key": "k", "Scopes": [ "score" ] } ] },
               "Reward": { "MaxBatchSize": 32 },
               "Serilog": { "MinimumLevel": "Information" }
