@@ -132,18 +132,37 @@ public sealed class ModelOperations(ModelHost host)
     }
 
     /// <summary>LoadCheckpoint: the served weights change only if the whole load succeeds.</summary>
-    public async Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, CancellationToken cancellationToken)
+    public Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, CancellationToken cancellationToken) =>
+        LoadCheckpointAsync(request, prepare: null, cancellationToken);
+
+    /// <summary>
+    /// LoadCheckpoint with a service's own state loaded alongside the weights: the served weights (and that state)
+    /// change only if the whole load succeeds.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="prepare">
+    /// Optional. Called with the full checkpoint path once the request is validated and before the model is locked;
+    /// reads what the service needs from the checkpoint and may refuse the load by throwing an
+    /// <see cref="RpcException"/>. It returns the commit step, which runs with exclusive access to the model right
+    /// after the new weights are in place, so that no call sees the new weights with the old state or the reverse.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for the model.</param>
+    public async Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, Func<string, Action>? prepare,
+        CancellationToken cancellationToken)
     {
         if (Host.Trainable)
             Host.Lease.Require(request.RunId);
         if (string.IsNullOrWhiteSpace(request.Path))
             throw new RpcException(StatusCode.InvalidArgument, "path is required: a llama2.c .bin file or a checkpoint directory");
         var path = Path.GetFullPath(request.Path);
+        var commit = prepare?.Invoke(path);
+        var checkpointId = Checkpoints.Identify(path); // hashes the weights file: done before taking the model
         await Host.RunAsync(m =>
         {
             Checkpoints.Load(m, path, request.LoadOptimizerState);
-            Host.OnLoaded(Checkpoints.Identify(path));
+            Host.OnLoaded(checkpointId);
             Interlocked.Exchange(ref _accumulated, 0);
+            commit?.Invoke();
             return 0;
         }, cancellationToken).ConfigureAwait(false);
         return new LoadCheckpointResponse { ModelInfo = Host.Info() };

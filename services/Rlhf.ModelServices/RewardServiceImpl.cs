@@ -63,21 +63,20 @@ public sealed class RewardServiceImpl : IAsyncDisposable
         Task.FromResult(_operations.GetModelInfo());
 
     /// <summary>Hot-reloads weights and calibration.</summary>
-    public async Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context)
-    {
-        RewardCalibration calibration;
-        try
+    public Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
+        _operations.LoadCheckpointAsync(request, path =>
         {
-            calibration = RewardCalibration.LoadOrIdentity(Path.GetFullPath(request.Path));
-        }
-        catch (InvalidDataException e)
-        {
-            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
-        }
-        var response = await _operations.LoadCheckpointAsync(request, context.CancellationToken).ConfigureAwait(false);
-        _calibration = calibration;
-        return response;
-    }
+            RewardCalibration calibration;
+            try
+            {
+                calibration = RewardCalibration.LoadOrIdentity(path);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+            }
+            return () => _calibration = calibration;
+        }, context.CancellationToken);
 
     private async Task<IReadOnlyList<float>> ScoreBatchAsync(IReadOnlyList<TokenSequence> batch, CancellationToken cancellationToken)
     {
