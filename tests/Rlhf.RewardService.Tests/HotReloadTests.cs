@@ -15,22 +15,32 @@ public sealed class HotReloadTests
         var client = host.Reward();
         var before = (await client.GetModelInfoAsync()).ModelVersion.CheckpointId;
 
-        using var stop = new CancellationTokenSource();
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var scoring = Enumerable.Range(0, 4).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
         async Task<List<string>> Worker(int i)
         {
             var versions = new List<string>();
             var afterReload = 0;
-            while (afterReload < 3)
+            try
             {
-                var response = await client.ScoreResponsesAsync(ServiceHost.Texts(1 + (i % 3)));
-                versions.Add(response.ModelVersion.CheckpointId);
-                if (reloaded.Task.IsCompleted)
-                    afterReload++;
+                while (afterReload < 3)
+                {
+                    var response = await client.ScoreResponsesAsync(ServiceHost.Texts(1 + (i % 3)));
+                    versions.Add(response.ModelVersion.CheckpointId);
+                    scoring[i].TrySetResult();
+                    if (reloaded.Task.IsCompleted)
+                        afterReload++;
+                }
+            }
+            catch (Exception e)
+            {
+                scoring[i].TrySetException(e);
+                throw;
             }
             return versions;
         }
         var workers = Enumerable.Range(0, 4).Select(Worker).ToList();
+        await Task.WhenAll(scoring.Select(s => s.Task)); // every worker has scored on the old weights
         await Task.Delay(300);
         var load = await client.LoadCheckpointAsync(new LoadCheckpointRequest { Path = other });
         reloaded.SetResult();
@@ -41,6 +51,13 @@ public sealed class HotReloadTests
         Assert.StartsWith(Path.GetFileName(other) + "@", after, StringComparison.Ordinal);
         Assert.All(seen, versions => Assert.Equal(after, versions[^1]));
         Assert.All(seen.SelectMany(v => v), v => Assert.Contains(v, new[] { before, after }));
+        // Each worker saw the old weights first, then the new ones, and never the old ones again once it had seen the new.
+        Assert.All(seen, versions =>
+        {
+            Assert.Equal(before, versions[0]);
+            var switched = versions.IndexOf(after);
+            Assert.All(versions.Skip(switched), v => Assert.Equal(after, v));
+        });
         Assert.Equal(after, (await client.GetModelInfoAsync()).ModelVersion.CheckpointId);
     }
 
