@@ -58,21 +58,26 @@ public sealed class ModelOperations(ModelHost host)
         return (result, id);
     }
 
-    /// <summary>Backward: validates the gradients against the kept forward pass, then back-propagates them.</summary>
+    /// <summary>
+    /// Backward: validates the gradients against the kept forward pass, then back-propagates them. A gradient for an
+    /// output the forward pass did not compute (e.g. grad_values sent to the policy) is refused before its shape is
+    /// checked, with a message saying so.
+    /// </summary>
     public async Task<BackwardResponse> BackwardAsync(BackwardRequest request, CancellationToken cancellationToken)
     {
         RequireTrainable();
         Host.Lease.Require(request.RunId);
         var kept = Host.Store.Peek(request.ForwardId);
+        if (IsGiven(request.GradLogprobs) && !kept.HasLogprobs)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
+        if (IsGiven(request.GradEntropies) && !kept.HasEntropy)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_entropies given, but {Host.ServiceName} computed no entropies in this forward pass"
+                + (kept.HasLogprobs ? " (set compute_entropy)" : ""));
+        if (IsGiven(request.GradValues) && !kept.HasValues)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         var gradLogprobs = request.GradLogprobs.UnpackChecked(kept.ResponseLengths, "grad_logprobs");
         var gradEntropies = request.GradEntropies.UnpackChecked(kept.ResponseLengths, "grad_entropies");
         var gradValues = request.GradValues.UnpackChecked(kept.ResponseLengths, "grad_values");
-        if (gradLogprobs is not null && !kept.HasLogprobs)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
-        if (gradEntropies is not null && !kept.HasEntropy)
-            throw new RpcException(StatusCode.InvalidArgument, "grad_entropies given, but the forward pass did not compute entropies (set compute_entropy)");
-        if (gradValues is not null && !kept.HasValues)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         if (gradLogprobs is null && gradEntropies is null && gradValues is null)
             throw new RpcException(StatusCode.InvalidArgument, "no gradient given: set grad_logprobs, grad_entropies or grad_values");
         var taken = Host.Store.Take(request.ForwardId);
@@ -167,6 +172,9 @@ public sealed class ModelOperations(ModelHost host)
         }, cancellationToken).ConfigureAwait(false);
         return new LoadCheckpointResponse { ModelInfo = Host.Info() };
     }
+
+    /// <summary>Whether a gradient field is set (<see cref="PackedFloatsExtensions.UnpackChecked"/> treats an empty one as absent).</summary>
+    private static bool IsGiven(PackedFloats? packed) => packed is not null && (packed.Values.Count > 0 || packed.Lengths.Count > 0);
 
     private void RequireTrainable()
     {

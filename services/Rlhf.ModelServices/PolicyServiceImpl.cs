@@ -61,14 +61,6 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     public async Task<ComputeLogProbsResponse> ComputeLogProbs(ComputeLogProbsRequest request, ServerCallContext context) =>
         await LogProbs.ComputeAsync(Operations, request, context.CancellationToken).ConfigureAwait(false);
 
-    /// <summary>Back-propagates ∂loss/∂logprobs and ∂loss/∂entropy.</summary>
-    public Task<BackwardResponse> Backward(BackwardRequest request, ServerCallContext context)
-    {
-        if (request.GradValues is { Values.Count: > 0 })
-            throw new RpcException(StatusCode.InvalidArgument, "grad_values is for the critic; the policy takes grad_logprobs and grad_entropies");
-        return Operations.BackwardAsync(request, context.CancellationToken);
-    }
-
     private (TokenSequence[] Prompts, int[][] Expanded, GenerationOptions Options) Prepare(GenerateRequest request)
     {
         var host = Operations.Host;
