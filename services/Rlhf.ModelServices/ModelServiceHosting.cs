@@ -53,7 +53,8 @@ public static class ModelServiceHosting
             ? new Dictionary<string, string> { [$"/{descriptor.FullName}/LoadCheckpoint"] = "train" }
             : new Dictionary<string, string> { [$"/{descriptor.FullName}/GetModelInfo"] = "" };
         var builder = RlhfServiceHost.CreateBuilder(args,
-            new ServiceHostOptions(descriptor.FullName, DefaultPort(role), role == ModelRole.Reward ? "score" : "train", trainScopes), settings);
+            new ServiceHostOptions(descriptor.FullName, DefaultPort(role), role == ModelRole.Reward ? "score" : "train", trainScopes,
+                role == ModelRole.Reward ? [RewardMetrics.MeterName] : null), settings);
         var options = builder.Configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new ModelOptions();
         options.Validate();
         var checkpoint = Path.GetFullPath(options.Checkpoint);
