@@ -40,7 +40,8 @@ public sealed class EngineSequenceModel : ISequenceModel
 
     /// <summary>
     /// Loads a llama2.c <c>.bin</c> file or a checkpoint directory. The scalar head (<c>score.*</c>) may be absent
-    /// and then starts at zero.
+    /// and then starts at zero. Saved checkpoints get a copy of <c>tokenizerPath</c>, or when it is null of the loaded
+    /// directory's own tokenizer (<see cref="Checkpoints.TokenizerPath"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed or its tensors do not fit (named in the message).</exception>
@@ -49,8 +50,8 @@ public sealed class EngineSequenceModel : ISequenceModel
     {
         engineOptions ??= new EngineOptions();
         var model = ModelFiles.Load(path, engineOptions);
-        tokenizerPath ??= Directory.Exists(path) ? CheckpointDirectory.TokenizerPath(path) : null;
-        var result = new EngineSequenceModel(model, engineOptions, adamWOptions ?? new AdamWOptions { WeightDecay = 0f }, tokenizerPath);
+        var result = new EngineSequenceModel(model, engineOptions, adamWOptions ?? new AdamWOptions { WeightDecay = 0f },
+            Checkpoints.TokenizerPath(path, tokenizerPath));
         if (Directory.Exists(path))
             CheckpointDirectory.TryLoadOptimizer(path, result._optimizer);
         return result;
