@@ -14,6 +14,9 @@ public sealed class EngineSequenceModel : ISequenceModel
 {
     private readonly EngineOptions _engineOptions;
     private readonly AdamWOptions _adamWOptions;
+
+    /// <summary>Tokenizer file copied into saved checkpoints, or null.</summary>
+    private readonly string? _tokenizerPath;
     private LlamaModel _model;
     private AdamW _optimizer;
 
@@ -23,11 +26,8 @@ public sealed class EngineSequenceModel : ISequenceModel
         _engineOptions = engineOptions;
         _adamWOptions = adamWOptions;
         _optimizer = new AdamW(model.Parameters, adamWOptions);
-        TokenizerPath = tokenizerPath;
+        _tokenizerPath = tokenizerPath;
     }
-
-    /// <summary>Tokenizer file copied into saved checkpoints, or null.</summary>
-    public string? TokenizerPath { get; }
 
     /// <summary>The engine model (tests and in-process tools).</summary>
     public LlamaModel Model => _model;
@@ -90,12 +90,9 @@ public sealed class EngineSequenceModel : ISequenceModel
     }
 
     /// <inheritdoc />
-    public void ZeroGrad() => _model.ZeroGrad();
-
-    /// <inheritdoc />
     public void SaveCheckpoint(string directory, bool includeOptimizerState) =>
         CheckpointDirectory.Save(directory, _model.Config, _model.Parameters, includeOptimizerState ? _optimizer : null,
-            new TrainerState(_optimizer.StepCount, _optimizer.StepCount, []), TokenizerPath);
+            new TrainerState(_optimizer.StepCount, _optimizer.StepCount, []), _tokenizerPath);
 
     /// <inheritdoc />
     public void LoadCheckpoint(string path, bool loadOptimizerState)

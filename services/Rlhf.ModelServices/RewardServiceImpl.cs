@@ -16,7 +16,9 @@ public sealed class RewardServiceImpl : IAsyncDisposable
 {
     private readonly ModelOperations _operations;
     private readonly MicroBatcher<TokenSequence, Scored>? _batcher;
-    private volatile RewardCalibration _calibration;
+
+    /// <summary>The calibration of the served weights; read and swapped only with exclusive access to the model.</summary>
+    private RewardCalibration _calibration;
 
     /// <param name="operations">The served reward model.</param>
     /// <param name="options">Micro-batching options.</param>
@@ -33,9 +35,6 @@ public sealed class RewardServiceImpl : IAsyncDisposable
     }
 
     private RewardMetrics? Metrics { get; }
-
-    /// <summary>The calibration now applied.</summary>
-    public RewardCalibration Calibration => _calibration;
 
     /// <summary>Scores each (prompt, response).</summary>
     public async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
