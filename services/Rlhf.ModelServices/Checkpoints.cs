@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Rlhf.Engine.IO;
 using Rlhf.Grpc;
 
 namespace Rlhf.ModelServices;
@@ -41,6 +42,13 @@ public static class Checkpoints
             throw new RpcException(StatusCode.NotFound, $"checkpoint '{path}' is incomplete: {e.Message}");
         }
     }
+
+    /// <summary>
+    /// The tokenizer that goes with a checkpoint: <paramref name="configured"/> (as a full path) when given, else the
+    /// checkpoint directory's own <c>tokenizer.bin</c>, else null (a <c>.bin</c> file, or a directory without one).
+    /// </summary>
+    public static string? TokenizerPath(string checkpoint, string? configured) =>
+        string.IsNullOrEmpty(configured) ? CheckpointDirectory.TokenizerPath(checkpoint) : Path.GetFullPath(configured);
 
     /// <summary>
     /// A short identifier of a checkpoint: its file or directory name and the first 8 hex digits of the SHA-256 of its

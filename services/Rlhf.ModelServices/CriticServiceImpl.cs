@@ -20,12 +20,4 @@ public sealed class CriticServiceImpl(ModelOperations operations) : TrainableMod
             ModelVersion = Operations.Host.Version,
         };
     }
-
-    /// <summary>Back-propagates ∂loss/∂values.</summary>
-    public Task<BackwardResponse> Backward(BackwardRequest request, ServerCallContext context)
-    {
-        if (request.GradLogprobs is { Values.Count: > 0 } || request.GradEntropies is { Values.Count: > 0 })
-            throw new RpcException(StatusCode.InvalidArgument, "the critic takes grad_values only; grad_logprobs and grad_entropies are for the policy");
-        return Operations.BackwardAsync(request, context.CancellationToken);
-    }
 }

@@ -14,6 +14,9 @@ public sealed class EngineSequenceModel : ISequenceModel
 {
     private readonly EngineOptions _engineOptions;
     private readonly AdamWOptions _adamWOptions;
+
+    /// <summary>Tokenizer file copied into saved checkpoints, or null.</summary>
+    private readonly string? _tokenizerPath;
     private LlamaModel _model;
     private AdamW _optimizer;
 
@@ -23,11 +26,8 @@ public sealed class EngineSequenceModel : ISequenceModel
         _engineOptions = engineOptions;
         _adamWOptions = adamWOptions;
         _optimizer = new AdamW(model.Parameters, adamWOptions);
-        TokenizerPath = tokenizerPath;
+        _tokenizerPath = tokenizerPath;
     }
-
-    /// <summary>Tokenizer file copied into saved checkpoints, or null.</summary>
-    public string? TokenizerPath { get; }
 
     /// <summary>The engine model (tests and in-process tools).</summary>
     public LlamaModel Model => _model;
@@ -40,7 +40,8 @@ public sealed class EngineSequenceModel : ISequenceModel
 
     /// <summary>
     /// Loads a llama2.c <c>.bin</c> file or a checkpoint directory. The scalar head (<c>score.*</c>) may be absent
-    /// and then starts at zero.
+    /// and then starts at zero. Saved checkpoints get a copy of <c>tokenizerPath</c>, or when it is null of the loaded
+    /// directory's own tokenizer (<see cref="Checkpoints.TokenizerPath"/>).
     /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is malformed or its tensors do not fit (named in the message).</exception>
@@ -49,8 +50,8 @@ public sealed class EngineSequenceModel : ISequenceModel
     {
         engineOptions ??= new EngineOptions();
         var model = ModelFiles.Load(path, engineOptions);
-        tokenizerPath ??= Directory.Exists(path) ? CheckpointDirectory.TokenizerPath(path) : null;
-        var result = new EngineSequenceModel(model, engineOptions, adamWOptions ?? new AdamWOptions { WeightDecay = 0f }, tokenizerPath);
+        var result = new EngineSequenceModel(model, engineOptions, adamWOptions ?? new AdamWOptions { WeightDecay = 0f },
+            Checkpoints.TokenizerPath(path, tokenizerPath));
         if (Directory.Exists(path))
             CheckpointDirectory.TryLoadOptimizer(path, result._optimizer);
         return result;
@@ -89,12 +90,9 @@ public sealed class EngineSequenceModel : ISequenceModel
     }
 
     /// <inheritdoc />
-    public void ZeroGrad() => _model.ZeroGrad();
-
-    /// <inheritdoc />
     public void SaveCheckpoint(string directory, bool includeOptimizerState) =>
         CheckpointDirectory.Save(directory, _model.Config, _model.Parameters, includeOptimizerState ? _optimizer : null,
-            new TrainerState(_optimizer.StepCount, _optimizer.StepCount, []), TokenizerPath);
+            new TrainerState(_optimizer.StepCount, _optimizer.StepCount, []), _tokenizerPath);
 
     /// <inheritdoc />
     public void LoadCheckpoint(string path, bool loadOptimizerState)

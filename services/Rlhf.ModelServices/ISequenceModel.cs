@@ -37,9 +37,6 @@ public interface ISequenceModel : IDisposable
     /// <exception cref="InvalidOperationException">The accumulated gradients are not finite; they are dropped and the weights are unchanged.</exception>
     float OptimizerStep(float learningRate, float maxGradNorm, float gradientScale);
 
-    /// <summary>Drops accumulated gradients.</summary>
-    void ZeroGrad();
-
     /// <summary>Writes a checkpoint directory atomically (weights, config, optionally optimizer and RNG state).</summary>
     void SaveCheckpoint(string directory, bool includeOptimizerState);
 

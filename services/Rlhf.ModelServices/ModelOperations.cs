@@ -58,21 +58,26 @@ public sealed class ModelOperations(ModelHost host)
         return (result, id);
     }
 
-    /// <summary>Backward: validates the gradients against the kept forward pass, then back-propagates them.</summary>
+    /// <summary>
+    /// Backward: validates the gradients against the kept forward pass, then back-propagates them. A gradient for an
+    /// output the forward pass did not compute (e.g. grad_values sent to the policy) is refused before its shape is
+    /// checked, with a message saying so.
+    /// </summary>
     public async Task<BackwardResponse> BackwardAsync(BackwardRequest request, CancellationToken cancellationToken)
     {
         RequireTrainable();
         Host.Lease.Require(request.RunId);
         var kept = Host.Store.Peek(request.ForwardId);
+        if (IsGiven(request.GradLogprobs) && !kept.HasLogprobs)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
+        if (IsGiven(request.GradEntropies) && !kept.HasEntropy)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_entropies given, but {Host.ServiceName} computed no entropies in this forward pass"
+                + (kept.HasLogprobs ? " (set compute_entropy)" : ""));
+        if (IsGiven(request.GradValues) && !kept.HasValues)
+            throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         var gradLogprobs = request.GradLogprobs.UnpackChecked(kept.ResponseLengths, "grad_logprobs");
         var gradEntropies = request.GradEntropies.UnpackChecked(kept.ResponseLengths, "grad_entropies");
         var gradValues = request.GradValues.UnpackChecked(kept.ResponseLengths, "grad_values");
-        if (gradLogprobs is not null && !kept.HasLogprobs)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
-        if (gradEntropies is not null && !kept.HasEntropy)
-            throw new RpcException(StatusCode.InvalidArgument, "grad_entropies given, but the forward pass did not compute entropies (set compute_entropy)");
-        if (gradValues is not null && !kept.HasValues)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         if (gradLogprobs is null && gradEntropies is null && gradValues is null)
             throw new RpcException(StatusCode.InvalidArgument, "no gradient given: set grad_logprobs, grad_entropies or grad_values");
         var taken = Host.Store.Take(request.ForwardId);
@@ -132,22 +137,44 @@ public sealed class ModelOperations(ModelHost host)
     }
 
     /// <summary>LoadCheckpoint: the served weights change only if the whole load succeeds.</summary>
-    public async Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, CancellationToken cancellationToken)
+    public Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, CancellationToken cancellationToken) =>
+        LoadCheckpointAsync(request, prepare: null, cancellationToken);
+
+    /// <summary>
+    /// LoadCheckpoint with a service's own state loaded alongside the weights: the served weights (and that state)
+    /// change only if the whole load succeeds.
+    /// </summary>
+    /// <param name="request">The request.</param>
+    /// <param name="prepare">
+    /// Optional. Called with the full checkpoint path once the request is validated and before the model is locked;
+    /// reads what the service needs from the checkpoint and may refuse the load by throwing an
+    /// <see cref="RpcException"/>. It returns the commit step, which runs with exclusive access to the model right
+    /// after the new weights are in place, so that no call sees the new weights with the old state or the reverse.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait for the model.</param>
+    public async Task<LoadCheckpointResponse> LoadCheckpointAsync(LoadCheckpointRequest request, Func<string, Action>? prepare,
+        CancellationToken cancellationToken)
     {
         if (Host.Trainable)
             Host.Lease.Require(request.RunId);
         if (string.IsNullOrWhiteSpace(request.Path))
             throw new RpcException(StatusCode.InvalidArgument, "path is required: a llama2.c .bin file or a checkpoint directory");
         var path = Path.GetFullPath(request.Path);
+        var commit = prepare?.Invoke(path);
+        var checkpointId = Checkpoints.Identify(path); // hashes the weights file: done before taking the model
         await Host.RunAsync(m =>
         {
             Checkpoints.Load(m, path, request.LoadOptimizerState);
-            Host.OnLoaded(Checkpoints.Identify(path));
+            Host.OnLoaded(checkpointId);
             Interlocked.Exchange(ref _accumulated, 0);
+            commit?.Invoke();
             return 0;
         }, cancellationToken).ConfigureAwait(false);
         return new LoadCheckpointResponse { ModelInfo = Host.Info() };
     }
+
+    /// <summary>Whether a gradient field is set (<see cref="PackedFloatsExtensions.UnpackChecked"/> treats an empty one as absent).</summary>
+    private static bool IsGiven(PackedFloats? packed) => packed is not null && (packed.Values.Count > 0 || packed.Lengths.Count > 0);
 
     private void RequireTrainable()
     {

@@ -12,9 +12,6 @@ public sealed class ModelOptions
     /// <summary>llama2.c <c>tokenizer.bin</c>; optional (without it only token ids are accepted). A checkpoint directory's own <c>tokenizer.bin</c> is used when this is empty.</summary>
     public string Tokenizer { get; set; } = "";
 
-    /// <summary>Seed of the optimizer/sampling RNG state and of the scalar head's initialisation.</summary>
-    public ulong Seed { get; set; } = 1;
-
     /// <summary>Engine threads (GEMM and attention). 0 = all cores.</summary>
     public int Threads { get; set; }
 

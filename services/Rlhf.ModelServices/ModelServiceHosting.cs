@@ -53,12 +53,12 @@ public static class ModelServiceHosting
             ? new Dictionary<string, string> { [$"/{descriptor.FullName}/LoadCheckpoint"] = "train" }
             : new Dictionary<string, string> { [$"/{descriptor.FullName}/GetModelInfo"] = "" };
         var builder = RlhfServiceHost.CreateBuilder(args,
-            new ServiceHostOptions(descriptor.FullName, DefaultPort(role), role == ModelRole.Reward ? "score" : "train", trainScopes), settings);
+            new ServiceHostOptions(descriptor.FullName, DefaultPort(role), role == ModelRole.Reward ? "score" : "train", trainScopes,
+                role == ModelRole.Reward ? [RewardMetrics.MeterName] : null), settings);
         var options = builder.Configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new ModelOptions();
         options.Validate();
         var checkpoint = Path.GetFullPath(options.Checkpoint);
-        var tokenizerPath = options.Tokenizer.Length > 0 ? Path.GetFullPath(options.Tokenizer)
-            : Directory.Exists(checkpoint) ? CheckpointDirectory.TokenizerPath(checkpoint) : null;
+        var tokenizerPath = Checkpoints.TokenizerPath(checkpoint, options.Tokenizer);
         var tokenizer = tokenizerPath is null ? null : Llama2Tokenizer.Load(tokenizerPath);
         var model = EngineSequenceModel.Load(checkpoint, new EngineOptions { Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount }, tokenizerPath: tokenizerPath);
         var host = new ModelHost(descriptor.FullName, role is ModelRole.Policy or ModelRole.Critic, model, tokenizer, Checkpoints.Identify(checkpoint), options);

@@ -12,11 +12,10 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     /// <summary>Samples responses for a batch of prompts (prompt-major: generation i·n + j is sample j of prompt i).</summary>
     public async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
     {
-        var (_, expanded, options) = Prepare(request);
+        var (expanded, options, n) = Prepare(request);
         options = options with { CancellationToken = context.CancellationToken };
         var results = await Operations.Host.RunAsync(m => m.Generate(expanded, options), context.CancellationToken).ConfigureAwait(false);
         var response = new GenerateResponse { ModelVersion = Operations.Host.Version };
-        var n = Sampling.SamplesPerPrompt(request.Sampling);
         for (var g = 0; g < results.Count; g++)
             response.Generations.Add(ToWire(g / n, expanded[g], results[g]));
         return response;
@@ -28,7 +27,7 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     /// </summary>
     public async Task StreamGenerate(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
     {
-        var (_, expanded, options) = Prepare(request);
+        var (expanded, options, _) = Prepare(request);
         var tokenizer = Operations.Host.Tokenizer;
         var decoders = tokenizer is null ? null : expanded.Select(p => new StreamingTextDecoder(tokenizer, p[^1])).ToArray();
         var chunks = Channel.CreateUnbounded<GenerateChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -61,15 +60,8 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     public async Task<ComputeLogProbsResponse> ComputeLogProbs(ComputeLogProbsRequest request, ServerCallContext context) =>
         await LogProbs.ComputeAsync(Operations, request, context.CancellationToken).ConfigureAwait(false);
 
-    /// <summary>Back-propagates ∂loss/∂logprobs and ∂loss/∂entropy.</summary>
-    public Task<BackwardResponse> Backward(BackwardRequest request, ServerCallContext context)
-    {
-        if (request.GradValues is { Values.Count: > 0 })
-            throw new RpcException(StatusCode.InvalidArgument, "grad_values is for the critic; the policy takes grad_logprobs and grad_entropies");
-        return Operations.BackwardAsync(request, context.CancellationToken);
-    }
-
-    private (TokenSequence[] Prompts, int[][] Expanded, GenerationOptions Options) Prepare(GenerateRequest request)
+    /// <summary>Validates the request and repeats each prompt once per sample (prompt-major).</summary>
+    private (int[][] Expanded, GenerationOptions Options, int SamplesPerPrompt) Prepare(GenerateRequest request)
     {
         var host = Operations.Host;
         var prompts = host.Decoder.Decode(request.Prompts, SequenceKind.PromptOnly);
@@ -84,7 +76,7 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
             for (var j = 0; j < n; j++)
                 expanded[i * n + j] = prompts[i].PromptIds;
         }
-        return (prompts, expanded, options);
+        return (expanded, options, n);
     }
 
     private Generation ToWire(int promptIndex, int[] prompt, GenerationResult r)

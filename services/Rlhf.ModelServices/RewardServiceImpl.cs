@@ -9,12 +9,16 @@ namespace Rlhf.ModelServices;
 /// rlhf.v1.RewardService: one normalized score per (prompt, response), the scalar head at the last token of
 /// prompt ++ response. Concurrent calls are micro-batched into one forward pass. Over-long sequences are truncated
 /// keeping their end. LoadCheckpoint hot-reloads weights and calibration; in-flight calls finish on the old weights.
+/// Each forward pass reads the calibration and the model version with the weights, so a response never mixes a
+/// reload's before and after.
 /// </summary>
 public sealed class RewardServiceImpl : IAsyncDisposable
 {
     private readonly ModelOperations _operations;
-    private readonly MicroBatcher<TokenSequence, float>? _batcher;
-    private volatile RewardCalibration _calibration;
+    private readonly MicroBatcher<TokenSequence, Scored>? _batcher;
+
+    /// <summary>The calibration of the served weights; read and swapped only with exclusive access to the model.</summary>
+    private RewardCalibration _calibration;
 
     /// <param name="operations">The served reward model.</param>
     /// <param name="options">Micro-batching options.</param>
@@ -26,35 +30,35 @@ public sealed class RewardServiceImpl : IAsyncDisposable
         _calibration = calibration;
         Metrics = metrics;
         if (options.Batching)
-            _batcher = new MicroBatcher<TokenSequence, float>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs),
+            _batcher = new MicroBatcher<TokenSequence, Scored>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs),
                 n => Metrics?.RecordBatch(n));
     }
 
     private RewardMetrics? Metrics { get; }
 
-    /// <summary>The calibration now applied.</summary>
-    public RewardCalibration Calibration => _calibration;
-
     /// <summary>Scores each (prompt, response).</summary>
     public async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
     {
         var batch = _operations.Host.Decoder.Decode(request.Sequences, SequenceKind.PromptAndResponse, truncateKeepEnd: true);
-        IReadOnlyList<float> raw;
+        IReadOnlyList<Scored> scored;
         if (_batcher is null)
         {
             Metrics?.RecordBatch(batch.Length);
-            raw = await ScoreBatchAsync(batch, context.CancellationToken).ConfigureAwait(false);
+            scored = await ScoreBatchAsync(batch, context.CancellationToken).ConfigureAwait(false);
         }
         else
         {
-            raw = await _batcher.SubmitAsync(batch, context.CancellationToken).ConfigureAwait(false);
+            scored = await _batcher.SubmitAsync(batch, context.CancellationToken).ConfigureAwait(false);
         }
-        var calibration = _calibration;
-        var response = new ScoreResponsesResponse { ModelVersion = _operations.Host.Version };
-        foreach (var r in raw)
-            response.Scores.Add((float)calibration.Normalize(r));
+        // A request is never split across merged batches, so all its scores come from one forward pass.
+        var response = new ScoreResponsesResponse { ModelVersion = scored.Count > 0 ? scored[0].Version : _operations.Host.Version };
+        foreach (var s in scored)
+            response.Scores.Add(s.Score);
         if (request.IncludeRawScores)
-            response.RawScores.Add(raw);
+        {
+            foreach (var s in scored)
+                response.RawScores.Add(s.Raw);
+        }
         return response;
     }
 
@@ -63,28 +67,39 @@ public sealed class RewardServiceImpl : IAsyncDisposable
         Task.FromResult(_operations.GetModelInfo());
 
     /// <summary>Hot-reloads weights and calibration.</summary>
-    public async Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context)
-    {
-        RewardCalibration calibration;
-        try
+    public Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
+        _operations.LoadCheckpointAsync(request, path =>
         {
-            calibration = RewardCalibration.LoadOrIdentity(Path.GetFullPath(request.Path));
-        }
-        catch (InvalidDataException e)
-        {
-            throw new RpcException(StatusCode.FailedPrecondition, e.Message);
-        }
-        var response = await _operations.LoadCheckpointAsync(request, context.CancellationToken).ConfigureAwait(false);
-        _calibration = calibration;
-        return response;
-    }
+            RewardCalibration calibration;
+            try
+            {
+                calibration = RewardCalibration.LoadOrIdentity(path);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+            }
+            return () => _calibration = calibration;
+        }, context.CancellationToken);
 
-    private async Task<IReadOnlyList<float>> ScoreBatchAsync(IReadOnlyList<TokenSequence> batch, CancellationToken cancellationToken)
-    {
-        var options = new ForwardOptions { ComputeLogprobs = false };
-        var (result, _) = await _operations.ForwardAsync(batch, options, "", cancellationToken).ConfigureAwait(false);
-        return result.LastScalar;
-    }
+    /// <summary>
+    /// One forward pass; the calibration and the version are read under the same exclusive access as the weights, so
+    /// they belong to the weights that computed the raw scores even while LoadCheckpoint swaps all three.
+    /// </summary>
+    private Task<IReadOnlyList<Scored>> ScoreBatchAsync(IReadOnlyList<TokenSequence> batch, CancellationToken cancellationToken) =>
+        _operations.Host.RunAsync<IReadOnlyList<Scored>>(m =>
+        {
+            var raw = m.Forward(batch, new ForwardOptions { ComputeLogprobs = false }).LastScalar;
+            var calibration = _calibration;
+            var version = _operations.Host.Version;
+            var scored = new Scored[raw.Length];
+            for (var i = 0; i < raw.Length; i++)
+                scored[i] = new Scored(raw[i], (float)calibration.Normalize(raw[i]), version);
+            return scored;
+        }, cancellationToken);
+
+    /// <summary>One sequence's raw and calibrated score and the version of the weights that computed them.</summary>
+    private readonly record struct Scored(float Raw, float Score, ModelVersion Version);
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _batcher?.DisposeAsync() ?? ValueTask.CompletedTask;

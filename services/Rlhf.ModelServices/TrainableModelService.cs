@@ -2,11 +2,18 @@ using Rlhf.Protos.V1;
 
 namespace Rlhf.ModelServices;
 
-/// <summary>The RPCs the trainable services (policy, critic) share: optimizer, checkpoints, model info, training lease.</summary>
+/// <summary>The RPCs the trainable services (policy, critic) share: Backward, optimizer, checkpoints, model info, training lease.</summary>
 public abstract class TrainableModelService(ModelOperations operations)
 {
     /// <summary>The shared RPC logic over the served model.</summary>
     protected ModelOperations Operations { get; } = operations;
+
+    /// <summary>
+    /// Back-propagates per-token gradients through a kept forward pass: ∂loss/∂logprobs and ∂loss/∂entropy for the
+    /// policy, ∂loss/∂values for the critic. A gradient for an output the forward pass did not compute is INVALID_ARGUMENT.
+    /// </summary>
+    public Task<BackwardResponse> Backward(BackwardRequest request, ServerCallContext context) =>
+        Operations.BackwardAsync(request, context.CancellationToken);
 
     /// <summary>Clip, AdamW, zero gradients, bump the version.</summary>
     public Task<OptimizerStepResponse> OptimizerStep(OptimizerStepRequest request, ServerCallContext context) =>

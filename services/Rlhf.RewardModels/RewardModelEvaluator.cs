@@ -34,7 +34,7 @@ public static class RewardModelEvaluator
         if (maxPairs is < 1)
             throw new ArgumentOutOfRangeException(nameof(maxPairs), maxPairs, "max pairs must be ≥ 1");
         var model = ModelFiles.Load(modelPath, new EngineOptions { Threads = Math.Max(1, threads) });
-        tokenizerPath ??= (Directory.Exists(modelPath) ? CheckpointDirectory.TokenizerPath(modelPath) : null)
+        tokenizerPath ??= CheckpointDirectory.TokenizerPath(modelPath)
             ?? throw new ArgumentException("a tokenizer is required (the model directory has no tokenizer.bin)");
         var tokenizer = Llama2Tokenizer.Load(tokenizerPath, model.Config.VocabSize);
         maxSeqLen ??= (Directory.Exists(modelPath) ? RewardTrainer.TrainedMaxSeqLen(modelPath) : null) ?? model.Config.MaxSeqLen;

@@ -168,14 +168,21 @@ public sealed class PrometheusTextExporter : IDisposable
     /// <summary>All label sets of one instrument.</summary>
     private sealed class InstrumentSeries(Instrument instrument, double[] bounds)
     {
+        /// <summary>Most tag sets remembered per instrument; beyond it a measurement's labels are formatted each time.</summary>
+        private const int MaxCachedTagSets = 64;
+
         private readonly SeriesKind _kind = Kind(instrument);
         private readonly ConcurrentDictionary<string, Values> _byLabels = new(StringComparer.Ordinal);
+        private readonly Lock _cacheLock = new();
+
+        /// <summary>Tag sets seen before (as given, unsorted) and their values; replaced, never changed, under <see cref="_cacheLock"/>.</summary>
+        private volatile CachedTagSet[] _cache = [];
 
         public string Name { get; } = MetricName(instrument);
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var values = _byLabels.GetOrAdd(Labels(tags), _ => new Values(bounds.Length));
+            var values = ValuesOf(tags);
             lock (values)
             {
                 switch (_kind)
@@ -191,11 +198,44 @@ public sealed class PrometheusTextExporter : IDisposable
                     case SeriesKind.Histogram:
                         values.Sum += value;
                         values.Count++;
-                        var bucket = Array.FindIndex(bounds, b => value <= b);
-                        values.Buckets[bucket < 0 ? bounds.Length : bucket]++;
+                        var bucket = 0; // the first bound ≥ value, else the +Inf bucket (also for NaN)
+                        while (bucket < bounds.Length && !(value <= bounds[bucket]))
+                            bucket++;
+                        values.Buckets[bucket]++;
                         break;
                 }
             }
+        }
+
+        /// <summary>
+        /// The values of the label set of <paramref name="tags"/>. A tag set seen before (same keys and values in the same
+        /// order, as one call site records them) is found without sorting and formatting its labels again.
+        /// </summary>
+        private Values ValuesOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            var cache = _cache;
+            if (Find(cache, tags) is { } known)
+                return known;
+            var values = _byLabels.GetOrAdd(Labels(tags), _ => new Values(bounds.Length));
+            if (cache.Length < MaxCachedTagSets)
+            {
+                lock (_cacheLock)
+                {
+                    if (_cache.Length < MaxCachedTagSets && Find(_cache, tags) is null)
+                        _cache = [.. _cache, new CachedTagSet(tags.ToArray(), values)];
+                }
+            }
+            return values;
+        }
+
+        private static Values? Find(CachedTagSet[] cache, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var entry in cache)
+            {
+                if (entry.Matches(tags))
+                    return entry.Values;
+            }
+            return null;
         }
 
         public void WriteTo(StringBuilder text)
@@ -237,6 +277,22 @@ public sealed class PrometheusTextExporter : IDisposable
             if (labels.Length > 0)
                 text.Append('{').Append(labels).Append('}');
             text.Append(' ').Append(FormatValue(value)).Append('\n');
+        }
+    }
+
+    /// <summary>A tag set as recorded and the values of its label set.</summary>
+    private sealed record CachedTagSet(KeyValuePair<string, object?>[] Tags, Values Values)
+    {
+        public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.Length != Tags.Length)
+                return false;
+            for (var i = 0; i < tags.Length; i++)
+            {
+                if (!string.Equals(tags[i].Key, Tags[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, Tags[i].Value))
+                    return false;
+            }
+            return true;
         }
     }
 

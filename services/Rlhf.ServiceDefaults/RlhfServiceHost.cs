@@ -30,8 +30,8 @@ namespace Rlhf.ServiceDefaults;
 /// </summary>
 public static class RlhfServiceHost
 {
-    /// <summary>Meters every host exports.</summary>
-    public static readonly string[] Meters = ["Rlhf.Grpc.Server", "Rlhf.RewardService"];
+    /// <summary>Meters every host exports; a host adds its own with <see cref="ServiceHostOptions.Meters"/>.</summary>
+    public static readonly string[] Meters = [MetricsInterceptor.MeterName];
 
     /// <summary>Creates a builder with the shared defaults applied.</summary>
     /// <param name="args">Command-line arguments (e.g. <c>--urls http://127.0.0.1:50051</c>).</param>
@@ -74,12 +74,19 @@ public static class RlhfServiceHost
             o.Interceptors.Add(typeof(ApiKeyAuthInterceptor));
             o.Interceptors.Add(typeof(RateLimitInterceptor));
         });
+        // Auth:Keys and the keys file, read once (when the options are first needed) for authentication and per-key rate limits.
+        var apiKeys = new Lazy<List<ApiKey>>(() =>
+        {
+            var keys = new List<ApiKey>();
+            config.GetSection("Auth:Keys").Bind(keys);
+            if (config["Auth:KeysFile"] is { Length: > 0 } file)
+                keys.AddRange(AuthKeysFile.Read(file));
+            return keys;
+        });
         builder.Services.Configure<ApiKeyAuthOptions>(o =>
         {
             o.Enabled = config.GetValue("Auth:Enabled", false);
-            config.GetSection("Auth:Keys").Bind(o.Keys);
-            if (config["Auth:KeysFile"] is { Length: > 0 } file)
-                o.Keys.AddRange(AuthKeysFile.Read(file));
+            o.Keys.AddRange(apiKeys.Value);
             o.DefaultScope = host.DefaultScope;
             foreach (var (method, scope) in host.MethodScopes ?? new Dictionary<string, string>())
                 o.RequiredScopes[method] = scope;
@@ -87,21 +94,18 @@ public static class RlhfServiceHost
         builder.Services.Configure<RateLimitOptions>(o =>
         {
             config.GetSection("RateLimit").Bind(o);
-            var keys = new List<ApiKey>();
-            config.GetSection("Auth:Keys").Bind(keys);
-            if (config["Auth:KeysFile"] is { Length: > 0 } file)
-                keys.AddRange(AuthKeysFile.Read(file));
-            foreach (var key in keys)
+            foreach (var key in apiKeys.Value)
             {
                 if (key.RatePerSecond is { } rate && !o.PerKey.ContainsKey(key.Name))
                     o.PerKey[key.Name] = rate;
             }
         });
 
+        string[] meters = [.. Meters, .. host.Meters ?? []];
         if (config["Telemetry:OtlpEndpoint"] is { Length: > 0 } otlp)
         {
             builder.Services.AddSingleton(Sdk.CreateMeterProviderBuilder()
-                .AddMeter(Meters)
+                .AddMeter(meters)
                 .AddOtlpExporter(o => o.Endpoint = new Uri(otlp))
                 .Build());
         }
@@ -110,7 +114,7 @@ public static class RlhfServiceHost
         if (metricsPort > 0)
         {
             var metricsHost = config["Telemetry:MetricsHost"] is { Length: > 0 } h ? h : "127.0.0.1";
-            builder.Services.AddSingleton(sp => new PrometheusTextExporter(Meters, sp.GetRequiredService<IMeterFactory>()));
+            builder.Services.AddSingleton(sp => new PrometheusTextExporter(meters, sp.GetRequiredService<IMeterFactory>()));
             builder.Services.AddSingleton(sp => new PrometheusMetricsServer(sp.GetRequiredService<PrometheusTextExporter>(), metricsHost, metricsPort,
                 sp.GetRequiredService<ILogger<PrometheusMetricsServer>>()));
             builder.Services.AddHostedService(sp => sp.GetRequiredService<PrometheusMetricsServer>());

@@ -67,22 +67,4 @@ public sealed class SequenceFittingTests
             Assert.Equal(prompt.Skip(p - (fit.PromptLength - Math.Min(1, p))), fit.Ids.Take(fit.PromptLength).Skip(Math.Min(1, p)));
         }
     }
-
-    [Fact]
-    public void Encode_PairWithLongPrompt_BothSidesFitAndKeepResponses()
-    {
-        // a toy encoder: one id per character, BOS = 1
-        static int[] Encode(string text, bool bos) => [.. (bos ? new[] { 1 } : []), .. text.Select(c => (int)c)];
-        var pair = new PreferencePair(new string('p', 50), "good", "bad!!", 0.5f);
-
-        var encoded = PreferencePairTokenizer.Encode(pair, Encode, maxSeqLen: 12);
-
-        Assert.Equal(12, encoded.Chosen.Length);
-        Assert.Equal(12, encoded.Rejected.Length);
-        Assert.Equal(1, encoded.Chosen[0]);
-        Assert.Equal("good", new string([.. encoded.Chosen[encoded.ChosenPromptLength..].Select(i => (char)i)]));
-        Assert.Equal("bad!!", new string([.. encoded.Rejected[encoded.RejectedPromptLength..].Select(i => (char)i)]));
-        Assert.True(encoded.Truncated);
-        Assert.Equal(0.5f, encoded.Margin);
-    }
 }

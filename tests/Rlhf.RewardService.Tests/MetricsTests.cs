@@ -54,4 +54,44 @@ public sealed class MetricsTests
             test_latency_milliseconds_count 3
             """.ReplaceLineEndings("\n"), text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Scrape_SameLabelsInAnotherOrderOrTypeAndManyTagSets_OneSeriesPerLabelSet()
+    {
+        using var meter = new Meter("Rlhf.Test.Exporter." + Guid.NewGuid().ToString("N"));
+        using var exporter = new PrometheusTextExporter([meter.Name]);
+        var calls = meter.CreateCounter<long>("test.calls", "{call}", "Calls.");
+        var size = meter.CreateHistogram<int>("test.size", "{item}", "Sizes.", tags: null,
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4] });
+        KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+        for (var i = 0; i < 3; i++)
+        {
+            calls.Add(1, Tag("method", "m"), Tag("status", "OK"));
+            calls.Add(10, Tag("status", "OK"), Tag("method", "m")); // same labels, other order
+            calls.Add(100, Tag("method", "m"), Tag("status", 7)); // another label set
+            calls.Add(1000, Tag("method", "m"), Tag("status", "7")); // the same one, as a string
+        }
+        for (var i = 0; i < 100; i++) // more tag sets than the exporter remembers
+        {
+            calls.Add(1, Tag("method", "n" + i));
+            calls.Add(2, Tag("method", "n" + i));
+        }
+        foreach (var v in new[] { 0, 1, 2, 3, 4, 5 })
+            size.Record(v, Tag("k", "a"));
+
+        var text = exporter.Scrape();
+
+        Assert.Contains("test_calls_total{method=\"m\",status=\"OK\"} 33\n", text, StringComparison.Ordinal);
+        Assert.Contains("test_calls_total{method=\"m\",status=\"7\"} 3300\n", text, StringComparison.Ordinal);
+        for (var i = 0; i < 100; i++)
+            Assert.Contains($"test_calls_total{{method=\"n{i}\"}} 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("""
+            test_size_bucket{k="a",le="1"} 2
+            test_size_bucket{k="a",le="2"} 3
+            test_size_bucket{k="a",le="4"} 5
+            test_size_bucket{k="a",le="+Inf"} 6
+            test_size_sum{k="a"} 15
+            test_size_count{k="a"} 6
+            """.ReplaceLineEndings("\n"), text, StringComparison.Ordinal);
+    }
 }

@@ -206,14 +206,24 @@ public sealed class BadInputTests
         var values = await critic.Critic.ComputeValuesAsync(new ComputeValuesRequest { KeepForBackward = true, RunId = RunId, Sequences = { Probes.AllIds() } });
         var grad = Probes.Constant(forward.Logprobs.Lengths, -1f);
 
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
             () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = grad }));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+        Assert.Contains("computed no values", e.Status.Detail, StringComparison.Ordinal);
+        // a mis-targeted gradient of the wrong shape still gets the "not computed" message, not a length mismatch
+        e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = Probes.Constant([.. forward.Logprobs.Lengths, 1], -1f) }));
+        Assert.Contains("computed no values", e.Status.Detail, StringComparison.Ordinal);
+        e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
             () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradEntropies = grad }));
+        Assert.Contains("computed no entropies", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
             () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId }));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+        e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
             () => critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradLogprobs = grad }));
+        Assert.Contains("computed no logprobs", e.Status.Detail, StringComparison.Ordinal);
+        e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            () => critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradEntropies = grad }));
+        Assert.Contains("computed no entropies", e.Status.Detail, StringComparison.Ordinal);
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);

@@ -111,6 +111,9 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
                 chunks.Add(call.ResponseStream.Current);
         }
 
+        Assert.Equal(4, unary.Generations.Count); // 2 prompts × 2 samples
+        Assert.NotEmpty(chunks);
+        Assert.Equal(unary.Generations.Sum(g => g.ResponseIds.Count), chunks.Count); // one chunk per sampled token
         var tokens = unary.Generations.Select(_ => new List<int>()).ToArray();
         var logprobs = unary.Generations.Select(_ => new List<float>()).ToArray();
         var texts = unary.Generations.Select(_ => "").ToArray();
@@ -143,6 +146,8 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
         var response = await suite.Policy.Policy.ComputeLogProbsAsync(request);
 
         var rows = Probes.Rows(response.Logprobs);
+        Assert.Equal(3, generated.Generations.Count);
+        Assert.Equal(generated.Generations.Count, rows.Length);
         for (var i = 0; i < rows.Length; i++)
         {
             var behaviour = generated.Generations[i].Logprobs;
@@ -151,6 +156,7 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
                 Assert.True(Math.Abs(rows[i][t] - behaviour[t]) <= 1e-4, $"sequence {i}, token {t}: {rows[i][t]} vs behaviour {behaviour[t]}");
         }
         Assert.Equal(response.Logprobs.Lengths, response.Entropies.Lengths);
+        Assert.NotEmpty(response.Entropies.Values);
         Assert.All(response.Entropies.Values, e => Assert.True(e > 0 && e <= Math.Log(512) + 1e-4, $"entropy {e}"));
         Assert.Equal("", response.ForwardId);
     }

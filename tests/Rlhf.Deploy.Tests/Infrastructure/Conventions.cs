@@ -40,7 +40,7 @@ internal static partial class Conventions
     /// <summary>The documented configuration keys, in appsettings form (<c>Section:Key</c>; <c>*</c> = an array index).</summary>
     public static IReadOnlyList<string> ConfigurationKeys { get; } =
     [
-        "Model:Checkpoint", "Model:Tokenizer", "Model:Seed", "Model:Threads", "Model:MaxBatchSize", "Model:MaxTextBytes",
+        "Model:Checkpoint", "Model:Tokenizer", "Model:Threads", "Model:MaxBatchSize", "Model:MaxTextBytes",
         "Model:ForwardStoreBytes", "Model:ForwardExpirySeconds",
         "Grpc:MaxReceiveMessageBytes", "Grpc:MaxSendMessageBytes",
         "Auth:Enabled", "Auth:KeysFile", "Auth:Keys:*:Key", "Auth:Keys:*:Scopes",
