@@ -72,7 +72,7 @@ public sealed unsafe partial class LlamaModel
                 {
                     var z = new Span<float>(logits + (long)r * vocab, vocab);
                     TensorPrimitives.Subtract(z, lse[r], z);                 // log p
-                    Kernels.Exp(z, prob);                                    // p
+                    TensorPrimitives.Exp(z, prob);                           // p
                     TensorPrimitives.Add(z, ent[r], z);                      // log p + H
                     TensorPrimitives.Multiply(z, gH[r], z);                  // gₕ (log p + H)
                     TensorPrimitives.Add(z, gLp[r], z);                      // + gₗₚ

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Numerics.Tensors;
 using System.Runtime.Intrinsics;
 using Rlhf.Engine;
 using Rlhf.Engine.Internal;
@@ -10,8 +9,7 @@ namespace Rlhf.Benchmarks;
 /// <summary>
 /// The pieces of a batched KV-cache decoding step, one thread each, so the engine table's generation rows can be read
 /// against the machine: the fp32 FMA rate a core reaches with operands in registers, the packed decoding GEMM beside
-/// OpenBLAS at the step's shapes, the attention kernel per head, the softmax exponential beside TensorPrimitives.Exp,
-/// and how fast one and two cores stream memory.
+/// OpenBLAS at the step's shapes, the attention kernel per head, and how fast one and two cores stream memory.
 /// </summary>
 internal static unsafe class DecodeKernelBenchmark
 {
@@ -73,20 +71,6 @@ internal static unsafe class DecodeKernelBenchmark
                 Console.WriteLine($"| {what}, {pos + 1} positions | {(t / nh * 1e9).ToString("0", culture)} |");
             }
         }
-        Console.WriteLine();
-
-        var z = Enumerable.Range(0, 32000).Select(i => (float)Math.Sin(i) * 8f).ToArray();
-        var e = new float[z.Length];
-        var tTp = Measure(() =>
-        {
-            TensorPrimitives.Subtract(z, 8f, e);
-            TensorPrimitives.Exp(e, e);
-        }, minSeconds);
-        var tOurs = Measure(() => Kernels.ExpShifted(z, 8f, e), minSeconds);
-        Console.WriteLine("| softmax numerator exp(z − max) over 32,000 logits | µs |");
-        Console.WriteLine("|---|---:|");
-        Console.WriteLine($"| TensorPrimitives.Subtract + Exp | {(tTp * 1e6).ToString("0.0", culture)} |");
-        Console.WriteLine($"| Kernels.ExpShifted (the engine's) | {(tOurs * 1e6).ToString("0.0", culture)} |");
         Console.WriteLine();
 
         Console.WriteLine("| memory read, 256 MiB streamed once | GB/s |");

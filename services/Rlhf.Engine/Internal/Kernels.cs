@@ -17,116 +17,14 @@ namespace Rlhf.Engine.Internal;
 internal static unsafe class Kernels
 {
     /// <summary>
-    /// y = eˣ elementwise (x, y of one length; y may alias x): <see cref="Exp(Vector512{float})"/> 16 lanes at a time on
-    /// 512-bit hardware (relative error about 1e-7; TensorPrimitives.Exp, which works in double, is several times
-    /// slower here), the tail through MathF.Exp, TensorPrimitives elsewhere.
-    /// </summary>
-    public static void Exp(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            Map<ExpOp>(x, y);
-        else
-            TensorPrimitives.Exp(x, y);
-    }
-
-    /// <summary>y = σ(x) = 1 / (1 + e⁻ˣ) elementwise, through the same exponential as <see cref="Exp(Vector512{float})"/>.</summary>
-    public static void Sigmoid(ReadOnlySpan<float> x, Span<float> y)
-    {
-        if (Vector512.IsHardwareAccelerated)
-            Map<SigmoidOp>(x, y);
-        else
-            TensorPrimitives.Sigmoid(x, y);
-    }
-
-    private interface IUnaryOp
-    {
-        static abstract Vector512<float> Invoke(Vector512<float> x);
-
-        static abstract float Invoke(float x);
-    }
-
-    private readonly struct ExpOp : IUnaryOp
-    {
-        public static Vector512<float> Invoke(Vector512<float> x) => Exp(x);
-
-        public static float Invoke(float x) => MathF.Exp(x);
-    }
-
-    private readonly struct SigmoidOp : IUnaryOp
-    {
-        public static Vector512<float> Invoke(Vector512<float> x) =>
-            Vector512<float>.One / (Vector512<float>.One + Exp(-x));
-
-        public static float Invoke(float x) => 1f / (1f + MathF.Exp(-x));
-    }
-
-    private static void Map<TOp>(ReadOnlySpan<float> x, Span<float> y) where TOp : struct, IUnaryOp
-    {
-        var n = x.Length;
-        var i = 0;
-        fixed (float* xp = x, yp = y)
-        {
-            for (; i + 16 <= n; i += 16)
-                TOp.Invoke(Vector512.Load(xp + i)).Store(yp + i);
-        }
-        for (; i < n; i++)
-            y[i] = TOp.Invoke(x[i]);
-    }
-
-    /// <summary>
-    /// eˣ on 16 lanes, the Cephes expf scheme: eˣ = 2ⁿ · eʳ with n = ⌊x · log₂e + ½⌋, r = x − n · ln 2 (ln 2 in two
-    /// parts), eʳ by its degree-7 minimax polynomial; relative error about 1e-7. Inputs below −87.34 give 0 (e⁻⁸⁷ is
-    /// near the smallest normal float), above 88.38 give e^88.38. Several times faster here than
-    /// TensorPrimitives.Exp, which computes in double.
-    /// </summary>
-    public static Vector512<float> Exp(Vector512<float> x)
-    {
-        var low = Vector512.LessThan(x, Vector512.Create(-87.33654f));
-        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-87.33654f)), Vector512.Create(88.37626f));
-        var n = Vector512.Floor(Vector512.FusedMultiplyAdd(x, Vector512.Create(1.44269504088896341f), Vector512.Create(0.5f)));
-        var r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-0.693359375f), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(2.12194440e-4f), r);
-        var p = Vector512.Create(1.9875691500e-4f);
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
-        p = Vector512.FusedMultiplyAdd(p, r * r, r + Vector512<float>.One);
-        var pow2 = ((Vector512.ConvertToInt32(n) + Vector512.Create(127)) << 23).AsSingle();
-        return Vector512.ConditionalSelect(low, Vector512<float>.Zero, p * pow2);
-    }
-
-    /// <summary>
     /// e[i] = exp(z[i] − shift) for all i (z, e of one length); returns Σ e: the numerator and denominator of a softmax
     /// with shift = max z (Bridle 1990).
     /// </summary>
     public static float ExpShifted(ReadOnlySpan<float> z, float shift, Span<float> e)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            TensorPrimitives.Subtract(z, shift, e);
-            TensorPrimitives.Exp(e, e);
-            return TensorPrimitives.Sum(e);
-        }
-        var n = z.Length;
-        var i = 0;
-        var sum = 0f;
-        fixed (float* zp = z, ep = e)
-        {
-            var vs = Vector512.Create(shift);
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                var v = Exp(Vector512.Load(zp + i) - vs);
-                v.Store(ep + i);
-                acc += v;
-            }
-            sum = Vector512.Sum(acc);
-        }
-        for (; i < n; i++)
-            sum += e[i] = MathF.Exp(z[i] - shift);
-        return sum;
+        TensorPrimitives.Subtract(z, shift, e);
+        TensorPrimitives.Exp(e, e);
+        return TensorPrimitives.Sum(e);
     }
 
     /// <summary>out[n] = embed[tokens[n]].</summary>
@@ -253,7 +151,7 @@ internal static unsafe class Kernels
             for (; i + 16 <= count; i += 16)
             {
                 var g = Vector512.Load(gate + i);
-                (g * Vector512.Load(up + i) / (Vector512<float>.One + Exp(-g))).Store(output + i);
+                (g * Vector512.Load(up + i) / (Vector512<float>.One + Vector512.Exp(-g))).Store(output + i);
             }
             for (; i < count; i++)
                 output[i] = gate[i] * up[i] / (1f + MathF.Exp(-gate[i]));
@@ -265,7 +163,7 @@ internal static unsafe class Kernels
             var len = (int)Math.Min(Chunk, count - at);
             var g = new ReadOnlySpan<float>(gate + at, len);
             var sig = sigBuffer[..len];
-            Sigmoid(g, sig);
+            TensorPrimitives.Sigmoid(g, sig);
             var o = new Span<float>(output + at, len);
             TensorPrimitives.Multiply(g, sig, sig);
             TensorPrimitives.Multiply(sig, new ReadOnlySpan<float>(up + at, len), o);
@@ -286,7 +184,7 @@ internal static unsafe class Kernels
             var du = new Span<float>(dup + at, len);
             var sig = sigBuffer[..len];
             var silu = siluBuffer[..len];
-            Sigmoid(g, sig);
+            TensorPrimitives.Sigmoid(g, sig);
             TensorPrimitives.Multiply(g, sig, silu);
             TensorPrimitives.Multiply(dy, silu, du);
             TensorPrimitives.Subtract(g, silu, silu);          // g − silu
@@ -335,7 +233,7 @@ internal static unsafe class Kernels
                             TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(kt + d * t, i + 1), qi[d] * scale, row, row);
                         var max = TensorPrimitives.Max(row);
                         TensorPrimitives.Subtract(row, max, row);
-                        Exp(row, row);
+                        TensorPrimitives.Exp(row, row);
                         TensorPrimitives.Multiply(row, 1f / TensorPrimitives.Sum(row), row);
                         var o = output + (long)(seg.Start + i) * c + h * hs;
                         for (var d = 0; d < hs; d++)
@@ -497,7 +395,7 @@ internal static unsafe class DecodeKernels
             var vsum = Vector512<float>.Zero;
             for (var blk = 0; blk < blocks; blk++)
             {
-                var e = Kernels.Exp(Vector512.Load(scratch + blk * PositionBlock) - max);
+                var e = Vector512.Exp(Vector512.Load(scratch + blk * PositionBlock) - max);
                 if (blk == last)
                     e = Vector512.ConditionalSelect(tail, e, Vector512<float>.Zero);
                 e.Store(scratch + blk * PositionBlock);
