@@ -76,3 +76,27 @@ internal static class Python
             : throw new InvalidOperationException($"{Executable} {string.Join(' ', args)} exited with {process.ExitCode}: {stderr.Result}");
     }
 }
+
+/// <summary>Wall-clock timing of a repeated action.</summary>
+internal static class Timing
+{
+    /// <summary>
+    /// Seconds per call: warm-up calls for at least <paramref name="warmupSeconds"/> (and at least one, so tiered JIT
+    /// has compiled the hot code), then repeats until <paramref name="minSeconds"/> have passed.
+    /// </summary>
+    public static double Measure(Action action, double minSeconds, double warmupSeconds)
+    {
+        var warm = Stopwatch.StartNew();
+        do
+            action();
+        while (warm.Elapsed.TotalSeconds < warmupSeconds);
+        var sw = Stopwatch.StartNew();
+        var n = 0;
+        do
+        {
+            action();
+            n++;
+        } while (sw.Elapsed.TotalSeconds < minSeconds);
+        return sw.Elapsed.TotalSeconds / n;
+    }
+}

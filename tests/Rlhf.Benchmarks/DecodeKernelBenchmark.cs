@@ -87,21 +87,8 @@ internal static unsafe class DecodeKernelBenchmark
         return a;
     }
 
-    /// <summary>Seconds per call: one warm-up second of calls (tiered JIT), then repeats for at least minSeconds.</summary>
-    private static double Measure(Action action, double minSeconds)
-    {
-        var warm = Stopwatch.StartNew();
-        while (warm.Elapsed.TotalSeconds < minSeconds)
-            action();
-        var sw = Stopwatch.StartNew();
-        var n = 0;
-        do
-        {
-            action();
-            n++;
-        } while (sw.Elapsed.TotalSeconds < minSeconds);
-        return sw.Elapsed.TotalSeconds / n;
-    }
+    /// <summary>Seconds per call of a short kernel, after as long a warm-up (tiered JIT compiles it by then).</summary>
+    private static double Measure(Action action, double minSeconds) => Timing.Measure(action, minSeconds, minSeconds);
 
     /// <summary>GFLOP/s of one core: 12 independent chains of 512-bit fp32 FMAs on registers, best of a few runs.</summary>
     internal static double FmaPeak(double minSeconds)

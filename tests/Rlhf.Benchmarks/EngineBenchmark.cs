@@ -111,19 +111,8 @@ internal static class EngineBenchmark
             Enumerable.Range(0, w.SeqLen - 1).Select(_ => 3 + (int)(rng.NextUInt64() % (ulong)(w.Config.VocabSize - 3))).ToArray())).ToArray();
     }
 
-    /// <summary>Seconds per call: one warm-up call, then repeats until <paramref name="minSeconds"/> have passed.</summary>
-    private static double Measure(Action action, double minSeconds)
-    {
-        action();
-        var sw = Stopwatch.StartNew();
-        var n = 0;
-        do
-        {
-            action();
-            n++;
-        } while (sw.Elapsed.TotalSeconds < minSeconds);
-        return sw.Elapsed.TotalSeconds / n;
-    }
+    /// <summary>Seconds per call after one warm-up call (the workloads here run long enough to be compiled by then).</summary>
+    private static double Measure(Action action, double minSeconds) => Timing.Measure(action, minSeconds, warmupSeconds: 0);
 
     private static unsafe void GemmTable(int threads, double minSeconds)
     {
