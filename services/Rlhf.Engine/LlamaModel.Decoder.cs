@@ -61,7 +61,7 @@ public sealed unsafe partial class LlamaModel
         private readonly float* _kcache, _vcache;           // (L, B, ·): layouts of DecodeKernels.CacheWrite
         private readonly float* _x, _q, _kNew, _vNew, _atty; // (B, C), (B, C), (B, KvDim), (B, KvDim), (B, C)
         private readonly float* _hb, _hb2, _logits;         // (B, H), (B, H), (B, V)
-        private readonly float* _thread;                    // per member: xb (B, C), rows (B, C), att (S), exp (V)
+        private readonly float* _thread;                    // per member: xb (B, C), rows (B, C), att (2S), exp (V)
         private readonly long _threadFloats;
         private readonly bool _independent;
         private int _ba, _mRows;
@@ -101,7 +101,7 @@ public sealed unsafe partial class LlamaModel
             _hb = Next(sizes[5]);
             _hb2 = Next(sizes[6]);
             _logits = Next(sizes[7]);
-            _threadFloats = Up16((long)b * c) * 2 + _stride + Up16(vocab);
+            _threadFloats = Up16((long)b * c) * 2 + 2L * _stride + Up16(vocab);
             _threadArray = GC.AllocateUninitializedArray<float>(checked((int)(_threadFloats * team.Size) + Aligned.Padding), pinned: true);
             _thread = Aligned.Up(Pointer(_threadArray));
 
@@ -213,7 +213,7 @@ public sealed unsafe partial class LlamaModel
             int c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, ba = _ba, mRows = _mRows, pos = _position[0];
             var mine = _thread + member * _threadFloats;
             var bc = ((long)_b * c + 15) & ~15L;
-            float* xb = mine, rows = xb + bc, att = rows + bc, exp = att + _stride;
+            float* xb = mine, rows = xb + bc, att = rows + bc, exp = att + 2L * _stride;
 
             // Rows this member attends for; and the rows its GEMMs run over: the same rows when members run
             // independently, all rows (each member a share of the columns) when they share the GEMMs.

@@ -63,7 +63,7 @@ internal static unsafe class DecodeKernelBenchmark
             var vc = Filled(kv * stride, 0.02f);
             var q = Filled(nh * hs, 0.1f);
             var o = Filled(nh * hs, 0f);
-            var scratch = Filled(stride, 0f);
+            var scratch = Filled(2 * stride, 0f);
             fixed (float* pk = kc, pv = vc, pq = q, po = o, ps = scratch)
             {
                 float* k2 = pk, v2 = pv, q2 = pq, o2 = po, s2 = ps;

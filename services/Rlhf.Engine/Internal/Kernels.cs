@@ -17,14 +17,52 @@ namespace Rlhf.Engine.Internal;
 internal static unsafe class Kernels
 {
     /// <summary>
-    /// e[i] = exp(z[i] − shift) for all i (z, e of one length); returns Σ e: the numerator and denominator of a softmax
-    /// with shift = max z (Bridle 1990).
+    /// e[i] = exp(z[i] − shift) for all i (z, e of one length, not overlapping); returns Σ e: the numerator and
+    /// denominator of a softmax with shift = max z (Bridle 1990).
     /// </summary>
     public static float ExpShifted(ReadOnlySpan<float> z, float shift, Span<float> e)
     {
-        TensorPrimitives.Subtract(z, shift, e);
-        TensorPrimitives.Exp(e, e);
-        return TensorPrimitives.Sum(e);
+        var n = z.Length;
+        if (!Vector512.IsHardwareAccelerated || n < 16)
+        {
+            TensorPrimitives.Subtract(z, shift, e);
+            TensorPrimitives.Exp(e, e);
+            return TensorPrimitives.Sum(e);
+        }
+        if (e.Length < n)
+            throw new ArgumentException("e is shorter than z", nameof(e));
+        // one pass (the three-call form above reads and writes e three times); the last vector overlaps the one before
+        // it when n is not a multiple of 16 and adds only its new lanes
+        fixed (float* zp = z, ep = e)
+        {
+            var s = Vector512.Create(shift);
+            Vector512<float> acc0 = Vector512<float>.Zero, acc1 = Vector512<float>.Zero;
+            var i = 0;
+            for (; i + 32 <= n; i += 32)
+            {
+                var x0 = Vector512.Exp(Vector512.Load(zp + i) - s);
+                var x1 = Vector512.Exp(Vector512.Load(zp + i + 16) - s);
+                x0.Store(ep + i);
+                x1.Store(ep + i + 16);
+                acc0 += x0;
+                acc1 += x1;
+            }
+            if (i + 16 <= n)
+            {
+                var x = Vector512.Exp(Vector512.Load(zp + i) - s);
+                x.Store(ep + i);
+                acc0 += x;
+                i += 16;
+            }
+            if (i < n)
+            {
+                var x = Vector512.Exp(Vector512.Load(zp + n - 16) - s);
+                x.Store(ep + n - 16);
+                var fresh = Vector512.GreaterThanOrEqual(Vector512<int>.Indices, Vector512.Create(16 - (n - i))).AsSingle();
+                acc1 += Vector512.ConditionalSelect(fresh, x, Vector512<float>.Zero);
+            }
+            return Vector512.Sum(acc0 + acc1);
+        }
     }
 
     /// <summary>out[n] = embed[tokens[n]].</summary>
@@ -352,8 +390,9 @@ internal static unsafe class DecodeKernels
     /// Causal self-attention (Vaswani et al. 2017, eq. 1: softmax(q·kᵀ/√HS)·v) of one sequence's new query row against
     /// its cache positions 0..pos, grouped-query (query head h reads key/value head h / (NH / NKV)). output (C) and q (C)
     /// are the row's; kcache, vcache are the sequence's caches of one layer in the layouts of <see cref="CacheWrite"/>;
-    /// the stride S is a multiple of <see cref="PositionBlock"/>; scratch holds S floats. Positions past pos are masked
-    /// and never read into the result, whatever the cache holds there.
+    /// the stride S is a multiple of <see cref="PositionBlock"/>; scratch holds 2·S floats. Positions past pos are
+    /// masked and never read into the result, whatever the cache holds there. For head size 8 (stories260K), the query
+    /// heads that share a key/value head are taken two at a time (<see cref="AttentionPair8"/>).
     /// </summary>
     public static void AttentionRow(float* output, float* q, float* kcache, float* vcache, float* scratch, int pos,
         int nh, int nkv, int hs, int stride)
@@ -363,8 +402,17 @@ internal static unsafe class DecodeKernels
         var scale = 1f / MathF.Sqrt(hs);
         var tail = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(n - last * PositionBlock)).AsSingle();
         var negInf = Vector512.Create(float.NegativeInfinity);
+        var paired = hs == 8 && group % 2 == 0;
         for (var h = 0; h < nh; h++)
         {
+            if (paired)
+            {
+                var kvHead = (long)(h / group) * hs * stride;
+                AttentionPair8(output + h * hs, q + h * hs, kcache + kvHead, vcache + kvHead, scratch, scratch + stride,
+                    n, tail, scale);
+                h++;
+                continue;
+            }
             var qh = q + h * hs;
             var head = (long)(h / group) * hs * stride;
             float* kc = kcache + head, vc = vcache + head;
@@ -451,9 +499,132 @@ internal static unsafe class DecodeKernels
     }
 
     /// <summary>
+    /// Attention of two consecutive query heads (q, output: 2 × 8) that read the same key/value head (kc, vc: one kv
+    /// head's cache in the layouts of <see cref="CacheWrite"/>) over positions 0..n−1; s0, s1 hold S floats each. Each
+    /// key block is loaded once for both heads. Weighted values: one 512-bit vector holds the values of two consecutive
+    /// positions, multiplied by their two probabilities (each repeated 8 times); even positions accumulate in the lower
+    /// half, odd ones in the upper, and the halves are added at the end.
+    /// </summary>
+    private static void AttentionPair8(float* output, float* q, float* kc, float* vc, float* s0, float* s1, int n,
+        Vector512<float> tail, float scale)
+    {
+        const int hs = 8, blockFloats = hs * PositionBlock;
+        int blocks = (n + PositionBlock - 1) / PositionBlock, last = blocks - 1;
+        var negInf = Vector512.Create(float.NegativeInfinity);
+
+        // scores of both heads, 16 positions at a time; per head two FMA chains (even and odd d)
+        Vector512<float> q0 = Vector512.Create(q[0]), q1 = Vector512.Create(q[1]), q2 = Vector512.Create(q[2]),
+            q3 = Vector512.Create(q[3]), q4 = Vector512.Create(q[4]), q5 = Vector512.Create(q[5]),
+            q6 = Vector512.Create(q[6]), q7 = Vector512.Create(q[7]);
+        Vector512<float> r0 = Vector512.Create(q[8]), r1 = Vector512.Create(q[9]), r2 = Vector512.Create(q[10]),
+            r3 = Vector512.Create(q[11]), r4 = Vector512.Create(q[12]), r5 = Vector512.Create(q[13]),
+            r6 = Vector512.Create(q[14]), r7 = Vector512.Create(q[15]);
+        Vector512<float> max0 = negInf, max1 = negInf;
+        for (var blk = 0; blk < blocks; blk++)
+        {
+            var kb = kc + blk * blockFloats;
+            Vector512<float> k0 = Vector512.Load(kb), k1 = Vector512.Load(kb + 16), k2 = Vector512.Load(kb + 32),
+                k3 = Vector512.Load(kb + 48), k4 = Vector512.Load(kb + 64), k5 = Vector512.Load(kb + 80),
+                k6 = Vector512.Load(kb + 96), k7 = Vector512.Load(kb + 112);
+            var a0 = k0 * q0;
+            var a1 = k1 * q1;
+            var b0 = k0 * r0;
+            var b1 = k1 * r1;
+            a0 = Vector512.FusedMultiplyAdd(k2, q2, a0);
+            a1 = Vector512.FusedMultiplyAdd(k3, q3, a1);
+            b0 = Vector512.FusedMultiplyAdd(k2, r2, b0);
+            b1 = Vector512.FusedMultiplyAdd(k3, r3, b1);
+            a0 = Vector512.FusedMultiplyAdd(k4, q4, a0);
+            a1 = Vector512.FusedMultiplyAdd(k5, q5, a1);
+            b0 = Vector512.FusedMultiplyAdd(k4, r4, b0);
+            b1 = Vector512.FusedMultiplyAdd(k5, r5, b1);
+            a0 = Vector512.FusedMultiplyAdd(k6, q6, a0);
+            a1 = Vector512.FusedMultiplyAdd(k7, q7, a1);
+            b0 = Vector512.FusedMultiplyAdd(k6, r6, b0);
+            b1 = Vector512.FusedMultiplyAdd(k7, r7, b1);
+            var sa = (a0 + a1) * scale;
+            var sb = (b0 + b1) * scale;
+            if (blk == last)
+            {
+                sa = Vector512.ConditionalSelect(tail, sa, negInf);
+                sb = Vector512.ConditionalSelect(tail, sb, negInf);
+            }
+            sa.Store(s0 + blk * PositionBlock);
+            sb.Store(s1 + blk * PositionBlock);
+            max0 = Vector512.Max(max0, sa);
+            max1 = Vector512.Max(max1, sb);
+        }
+
+        // softmax weights, unnormalised (masked positions 0)
+        var m0 = Vector512.Create(MaxAcross(max0));
+        var m1 = Vector512.Create(MaxAcross(max1));
+        Vector512<float> sum0 = Vector512<float>.Zero, sum1 = Vector512<float>.Zero;
+        for (var blk = 0; blk < blocks; blk++)
+        {
+            var ea = Vector512.Exp(Vector512.Load(s0 + blk * PositionBlock) - m0);
+            var eb = Vector512.Exp(Vector512.Load(s1 + blk * PositionBlock) - m1);
+            if (blk == last)
+            {
+                ea = Vector512.ConditionalSelect(tail, ea, Vector512<float>.Zero);
+                eb = Vector512.ConditionalSelect(tail, eb, Vector512<float>.Zero);
+            }
+            ea.Store(s0 + blk * PositionBlock);
+            eb.Store(s1 + blk * PositionBlock);
+            sum0 += ea;
+            sum1 += eb;
+        }
+
+        // o = Σ_j p[j] · v[j], two positions per vector: pair t of a block takes p[2t] (lower half) and p[2t+1]
+        Vector512<float> a = Vector512<float>.Zero, a2 = Vector512<float>.Zero, b = Vector512<float>.Zero,
+            b2 = Vector512<float>.Zero;
+        var pairs = n / 2; // complete pairs; an odd last position is added below
+        for (var blk = 0; blk * (PositionBlock / 2) < pairs; blk++)
+        {
+            var p0 = Vector512.Load(s0 + blk * PositionBlock);
+            var p1 = Vector512.Load(s1 + blk * PositionBlock);
+            var vb = vc + blk * PositionBlock * hs;
+            var count = Math.Min(PositionBlock / 2, pairs - blk * (PositionBlock / 2));
+            var t = 0;
+            var index = FirstPair; // lanes [2t × 8, 2t+1 × 8]: pair t's two probabilities, each over 8 lanes
+            var two = Vector512.Create(2);
+            for (; t + 1 < count; t += 2)
+            {
+                var next = index + two;
+                var v0 = Vector512.Load(vb + t * 2 * hs);
+                var v1 = Vector512.Load(vb + (t + 1) * 2 * hs);
+                a = Vector512.FusedMultiplyAdd(v0, Vector512.Shuffle(p0, index), a);
+                b = Vector512.FusedMultiplyAdd(v0, Vector512.Shuffle(p1, index), b);
+                a2 = Vector512.FusedMultiplyAdd(v1, Vector512.Shuffle(p0, next), a2);
+                b2 = Vector512.FusedMultiplyAdd(v1, Vector512.Shuffle(p1, next), b2);
+                index = next + two;
+            }
+            if (t < count)
+            {
+                var v0 = Vector512.Load(vb + t * 2 * hs);
+                a = Vector512.FusedMultiplyAdd(v0, Vector512.Shuffle(p0, index), a);
+                b = Vector512.FusedMultiplyAdd(v0, Vector512.Shuffle(p1, index), b);
+            }
+        }
+        if (n % 2 == 1)
+        {
+            var j = n - 1;
+            var v = Vector256.Load(vc + (long)j * hs);
+            a += Vector512.Create(v * s0[j], Vector256<float>.Zero);
+            b += Vector512.Create(v * s1[j], Vector256<float>.Zero);
+        }
+        a += a2;
+        b += b2;
+        ((a.GetLower() + a.GetUpper()) * (1f / Vector512.Sum(sum0))).Store(output);
+        ((b.GetLower() + b.GetUpper()) * (1f / Vector512.Sum(sum1))).Store(output + hs);
+    }
+
+    /// <summary>Lane indices [0 × 8, 1 × 8]: the first pair of a block's probabilities, each over 8 lanes.</summary>
+    private static Vector512<int> FirstPair => Vector512.Create(Vector256.Create(0), Vector256.Create(1));
+
+    /// <summary>
     /// Inverse-CDF draw from unnormalised weights w (all ≥ 0) with total ≈ <paramref name="sum"/>: the first index whose
-    /// running total exceeds u · sum, u ∈ [0, 1). Skips 16 weights at a time while the running total stays below the
-    /// target. If rounding leaves the target unreached, returns the last index with a positive weight.
+    /// running total exceeds u · sum, u ∈ [0, 1). Skips 64, then 16 weights at a time while the running total stays below
+    /// the target. If rounding leaves the target unreached, returns the last index with a positive weight.
     /// </summary>
     public static int Draw(ReadOnlySpan<float> w, float sum, float u)
     {
@@ -462,6 +633,14 @@ internal static unsafe class DecodeKernels
         var i = 0;
         fixed (float* wp = w)
         {
+            for (; i + 4 * PositionBlock <= w.Length; i += 4 * PositionBlock)
+            {
+                var chunk = Vector512.Sum(Vector512.Load(wp + i) + Vector512.Load(wp + i + 16)
+                    + (Vector512.Load(wp + i + 32) + Vector512.Load(wp + i + 48)));
+                if (acc + chunk > r)
+                    break;
+                acc += chunk;
+            }
             for (; i + PositionBlock <= w.Length; i += PositionBlock)
             {
                 var block = Vector512.Sum(Vector512.Load(wp + i));

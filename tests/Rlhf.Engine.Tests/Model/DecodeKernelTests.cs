@@ -74,6 +74,12 @@ public sealed unsafe class DecodeKernelTests
     [InlineData(8, 4, 8, 0)]
     [InlineData(8, 4, 8, 15)]
     [InlineData(8, 4, 8, 16)]
+    [InlineData(8, 4, 8, 1)]
+    [InlineData(8, 4, 8, 2)]
+    [InlineData(8, 4, 8, 31)]
+    [InlineData(8, 4, 8, 64)]
+    [InlineData(8, 2, 8, 20)]
+    [InlineData(8, 8, 8, 10)]
     [InlineData(6, 6, 48, 64)]
     [InlineData(4, 2, 6, 40)]
     [InlineData(2, 1, 32, 100)]
@@ -89,7 +95,7 @@ public sealed unsafe class DecodeKernelTests
         var kcache = Enumerable.Repeat(float.NaN, kv * stride).ToArray();
         var vcache = Enumerable.Repeat(float.NaN, kv * stride).ToArray();
         var output = new float[nh * hs];
-        var scratch = new float[stride];
+        var scratch = new float[2 * stride];
 
         // Act
         fixed (float* pk = kcache, pv = vcache, pkeys = keys, pvals = values, pq = q, po = output, ps = scratch)
@@ -137,6 +143,38 @@ public sealed unsafe class DecodeKernelTests
         Assert.Equal(40, DecodeKernels.Draw(w, 40f, 0.5f));
         Assert.Equal(59, DecodeKernels.Draw(w, 40f, 0.9999f));
         Assert.Equal(59, DecodeKernels.Draw(w, 41f, 0.9999f)); // target past the total (rounding): the last positive weight
+
+        // chunks of 64 skipped whole, then blocks of 16, then single weights
+        var ones = Enumerable.Repeat(1f, 300).ToArray();
+        Assert.Equal(0, DecodeKernels.Draw(ones, 300f, 0f));
+        Assert.Equal(150, DecodeKernels.Draw(ones, 300f, 0.5f));
+        Assert.Equal(200, DecodeKernels.Draw(ones, 300f, 200.5f / 300f));
+        Assert.Equal(299, DecodeKernels.Draw(ones, 300f, 0.9999f));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(47)]
+    [InlineData(512)]
+    [InlineData(1000)]
+    public void ExpShifted_MatchesDoublePrecisionSoftmaxNumerators(int n)
+    {
+        // Arrange: e starts as NaN, so an element the kernel skips shows
+        var z = Random(new Random(n), n).Select(v => 8f * v).ToArray();
+        var shift = z.Max();
+        var e = Enumerable.Repeat(float.NaN, n).ToArray();
+
+        // Act
+        var sum = Kernels.ExpShifted(z, shift, e);
+
+        // Assert: every element, and a sum that counts each once
+        var expected = z.Select(v => Math.Exp(v - (double)shift)).ToArray();
+        for (var i = 0; i < n; i++)
+            Assert.True(Math.Abs(e[i] - expected[i]) <= 1e-6 * expected[i] + 1e-30, $"e[{i}] = {e[i]}, expected {expected[i]}");
+        Assert.True(Math.Abs(sum - expected.Sum()) <= 1e-5 * expected.Sum(), $"sum {sum}, expected {expected.Sum()}");
     }
 
     [Fact]
