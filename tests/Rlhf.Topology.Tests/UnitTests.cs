@@ -1,4 +1,10 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Google.Protobuf.Reflection;
+using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Client;
 using Rlhf.Grpc;
+using Rlhf.Grpc.AspNetCore;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
@@ -83,6 +89,113 @@ public sealed class UnitTests
         Assert.Equal("/base/s.txt", wire.PromptsPath);
         Assert.False(wire.HasTargetKl);
     }
+
+    /// <summary>
+    /// The defaults that orchestrator_service.proto's RunConfig comments state ("Default 16.", "unset = none") are the
+    /// ones StartRun applies: an empty RunConfig sent to the OrchestratorService (in-process invoker, the same handler as
+    /// over HTTP/2; no base YAML, as the shipped appsettings.json) comes back in Run.config with each documented value.
+    /// Every field must be documented one way or the other or be checked explicitly here.
+    /// </summary>
+    [Fact]
+    public async Task StartRun_EmptyRunConfig_EffectiveConfigMatchesTheDefaultsTheProtoDocuments()
+    {
+        using var dir = new TempDir();
+        var runs = dir.Dir("runs");
+        var prompts = dir.File("prompts.txt", "Once upon a time there was a cat. It sat on the mat.\n");
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton(new OrchestratorOptions { RunsDirectory = runs });
+        services.AddSingleton<OrchestratorServiceImpl>();
+        await using var provider = services.BuildServiceProvider();
+        var client = new OrchestratorServiceClient(new InProcessCallInvoker(provider).AddService<OrchestratorServiceImpl>(OrchestratorServiceReflection.Descriptor.Services[0]));
+        // No field set; the keys without a built-in default come in extra (the paths need not exist: the run fails in
+        // the background, after StartRun has answered).
+        RunConfig Unset() => new()
+        {
+            PromptsPath = prompts,
+            Extra = { ["policy_model"] = dir.Sub("p.bin"), ["reward_model"] = dir.Sub("r.bin"), ["tokenizer"] = dir.Sub("t.bin") },
+        };
+
+        var effective = (await client.StartRunAsync(new StartRunRequest { RunId = "defaults", Config = Unset() })).Config;
+
+        var documented = RunConfigComments(File.ReadAllText(Path.Combine(TestData.RepoRoot, "protos", "rlhf", "v1", "orchestrator_service.proto")));
+        Assert.Equal(RunConfig.Descriptor.Fields.InFieldNumberOrder().Select(f => f.Name), documented.Keys);
+        var checkedExplicitly = new[] { "critic_learning_rate", "output_dir", "prompts_path", "policy_url", "reference_url", "critic_url", "reward_url", "extra" };
+        var disagreements = new List<string>();
+        var undocumented = new List<string>();
+        foreach (var (name, comment) in documented)
+        {
+            var field = RunConfig.Descriptor.FindFieldByName(name);
+            if (Regex.Match(comment, @"\bDefault ([^\s:]+?)\.(?:\s|$)") is { Success: true } match)
+            {
+                var expected = Parse(field, match.Groups[1].Value);
+                var actual = field.Accessor.GetValue(effective);
+                if (field.FieldType == FieldType.Enum)
+                    actual = Convert.ToInt32(actual, CultureInfo.InvariantCulture);
+                if (!expected.Equals(actual))
+                    disagreements.Add($"{name}: documented {match.Groups[1].Value}, applied {actual}");
+            }
+            else if (Regex.IsMatch(comment, @"\bunset\b"))
+            {
+                if (field.Accessor.HasValue(effective))
+                    disagreements.Add($"{name}: documented unset, applied {field.Accessor.GetValue(effective)}");
+            }
+            else if (!checkedExplicitly.Contains(name))
+            {
+                undocumented.Add(name);
+            }
+        }
+        Assert.Empty(disagreements);
+        Assert.Empty(undocumented);
+
+        // "Default: learning_rate" (followed when learning_rate is set); "" addresses fall back to the options' URLs,
+        // here empty (in-process); "" output_dir is RunsDirectory/run_id.
+        Assert.Equal(effective.LearningRate, effective.CriticLearningRate);
+        var learningRate = Unset();
+        learningRate.LearningRate = 3e-4f;
+        var followed = (await client.StartRunAsync(new StartRunRequest { RunId = "lr", Config = learningRate })).Config;
+        Assert.Equal(3e-4f, followed.CriticLearningRate);
+        Assert.Equal(["", "", "", ""], new[] { effective.PolicyUrl, effective.ReferenceUrl, effective.CriticUrl, effective.RewardUrl });
+        Assert.Equal(Path.Combine(runs, "defaults"), effective.OutputDir);
+        Assert.Equal(prompts, effective.PromptsPath);
+        // num_samples_per_prompt stays 1 for GRPO, which needs 2 or more: such a run must set it.
+        var grpoConfig = Unset();
+        grpoConfig.Algorithm = Algorithm.Grpo;
+        var grpo = await Assert.ThrowsAsync<RpcException>(() => client.StartRunAsync(new StartRunRequest { RunId = "grpo", Config = grpoConfig }));
+        Assert.Equal(StatusCode.InvalidArgument, grpo.StatusCode);
+        Assert.Contains("num_samples_per_prompt must be ≥ 2 for algorithm grpo (got 1)", grpo.Status.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>Each field of message RunConfig with its comment lines joined, in file order.</summary>
+    private static Dictionary<string, string> RunConfigComments(string proto)
+    {
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal);
+        var comment = new List<string>();
+        var lines = proto.Split('\n').Select(l => l.Trim()).SkipWhile(l => l != "message RunConfig {").Skip(1).TakeWhile(l => l != "}");
+        foreach (var line in lines)
+        {
+            if (line.StartsWith("//", StringComparison.Ordinal))
+                comment.Add(line[2..].Trim());
+            else if (Regex.Match(line, @"^(?:optional\s+)?(?:map<[^>]*>|\S+)\s+(\w+)\s*=\s*\d+;") is { Success: true } field)
+            {
+                fields[field.Groups[1].Value] = string.Join(' ', comment);
+                comment.Clear();
+            }
+        }
+        return fields;
+    }
+
+    /// <summary>A documented default as the value the field's accessor returns (an enum as its number).</summary>
+    private static object Parse(FieldDescriptor field, string text) => field.FieldType switch
+    {
+        FieldType.Float => float.Parse(text, CultureInfo.InvariantCulture),
+        FieldType.Int32 => int.Parse(text, CultureInfo.InvariantCulture),
+        FieldType.UInt64 => ulong.Parse(text, CultureInfo.InvariantCulture),
+        FieldType.Bool => bool.Parse(text),
+        FieldType.String => text.Trim('"'),
+        FieldType.Enum => field.EnumType.Values.Single(v => v.Name.EndsWith("_" + text.ToUpperInvariant(), StringComparison.Ordinal)).Number,
+        _ => throw new NotSupportedException($"{field.Name}: no parser for {field.FieldType}"),
+    };
 
     [Fact]
     public void Attempts_ThirtySeconds_BackoffAddsUpToAtLeastThePatience()
