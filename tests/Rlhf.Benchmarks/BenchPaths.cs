@@ -81,8 +81,9 @@ internal static class Python
 internal static class Timing
 {
     /// <summary>
-    /// Seconds per call: warm-up calls for at least <paramref name="warmupSeconds"/> (and at least one, so tiered JIT
-    /// has compiled the hot code), then repeats until <paramref name="minSeconds"/> have passed.
+    /// Seconds per call: warm-up calls for at least <paramref name="warmupSeconds"/> (at least one call), then repeats
+    /// until <paramref name="minSeconds"/> have passed. Tiered JIT runs a method's first, unoptimised code until it has
+    /// been called often enough and a background delay has passed: give hot code about 0.5 s of warm-up.
     /// </summary>
     public static double Measure(Action action, double minSeconds, double warmupSeconds)
     {

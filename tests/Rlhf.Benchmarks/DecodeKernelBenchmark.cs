@@ -88,7 +88,9 @@ internal static unsafe class DecodeKernelBenchmark
     }
 
     /// <summary>Seconds per call of a short kernel, after as long a warm-up (tiered JIT compiles it by then).</summary>
-    private static double Measure(Action action, double minSeconds) => Timing.Measure(action, minSeconds, minSeconds);
+    /// <summary>Seconds per call after a warm-up of at least 0.5 s: tiered JIT needs about that long to replace a kernel's
+    /// first, unoptimised code (--quick's 0.1 s measured that code: 400× too slow for attention).</summary>
+    private static double Measure(Action action, double minSeconds) => Timing.Measure(action, minSeconds, Math.Max(minSeconds, 0.5));
 
     /// <summary>GFLOP/s of one core: 12 independent chains of 512-bit fp32 FMAs on registers, best of a few runs.</summary>
     internal static double FmaPeak(double minSeconds)
