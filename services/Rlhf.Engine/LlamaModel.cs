@@ -121,8 +121,11 @@ public sealed unsafe partial class LlamaModel
         _gemm.Sgemm(true, false, outF, inF, n, 1f, dy, outF, x, inF, 1f, dw, inF);
     }
 
+    /// <summary>A pinned buffer that holds <paramref name="size"/> floats from its first 64-byte-aligned element
+    /// (<see cref="Aligned.Up"/>).</summary>
     private float[] RentActivations(long size)
     {
+        size += Aligned.Padding;
         lock (_spareActivations)
         {
             // the smallest spare that fits and does not waste more than half of itself
@@ -140,7 +143,7 @@ public sealed unsafe partial class LlamaModel
                 return spare;
             }
         }
-        return GC.AllocateUninitializedArray<float>((int)size + Aligned.Padding, pinned: true);
+        return GC.AllocateUninitializedArray<float>((int)size, pinned: true);
     }
 
     internal void ReturnActivations(float[] buffer)
@@ -159,11 +162,13 @@ public sealed unsafe partial class LlamaModel
         }
     }
 
+    /// <summary>Like <see cref="RentActivations"/>: <paramref name="size"/> floats from the first aligned element.</summary>
     private float[] RentScratch(long size)
     {
+        size += Aligned.Padding;
         var s = _spareScratch;
         if (s is null || s.Length < size)
-            _spareScratch = s = GC.AllocateUninitializedArray<float>((int)size + Aligned.Padding, pinned: true);
+            _spareScratch = s = GC.AllocateUninitializedArray<float>((int)size, pinned: true);
         return s;
     }
 }
