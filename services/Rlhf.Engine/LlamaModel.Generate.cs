@@ -31,7 +31,7 @@ public sealed unsafe partial class LlamaModel
             throw new ArgumentException($"top_k must be ≥ 0, got {options.TopK}", nameof(options));
 
         var cfg = Config;
-        int b = prompts.Count, c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, vocab = cfg.VocabSize, nh = cfg.NHeads;
+        int b = prompts.Count, c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, vocab = cfg.VocabSize;
         int threads = Options.Threads;
         var maxNew = new int[b];
         var cacheLen = 1;
@@ -136,8 +136,9 @@ public sealed unsafe partial class LlamaModel
     /// <see cref="EngineOptions.Threads"/> threads; below it, splitting costs more than it saves.</summary>
     private const long TeamWorkThreshold = 1 << 21;
 
-    /// <summary>Batch sizes above which a call packs the weights for the micro-kernel (up to it, steps use OpenBLAS).</summary>
-    private const int PackedGemmMinRows = 4;
+    /// <summary>Batch sizes above which a call packs the weights for the micro-kernel (up to it, steps use OpenBLAS,
+    /// which runs one GEMV per row there).</summary>
+    private const int PackedGemmMinRows = OpenBlasGemm.SmallRows;
 
     /// <summary>
     /// Picks one token from logits z (V): argmax when τ = 0, else a draw from softmax(z/τ) restricted to the top-k and

@@ -39,7 +39,7 @@ internal sealed unsafe partial class OpenBlasGemm : IGemm
     }
 
     /// <summary>Row counts up to which <see cref="Sgemm"/> runs one GEMV per row of A.</summary>
-    internal static int SmallRows { get; set; } = 4;
+    internal const int SmallRows = 4;
 
     public void SetThreads(int threads) => openblas_set_num_threads(threads);
 
