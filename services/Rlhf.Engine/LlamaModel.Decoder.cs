@@ -10,6 +10,11 @@ public sealed unsafe partial class LlamaModel
     /// one core's L2 holds beside the step's activations.</summary>
     private const long IndependentMaxWeightBytes = 3L << 19;
 
+    /// <summary>Floats of the weight matrices a decoding step multiplies by (<see cref="MatricesPerLayer"/> per layer and
+    /// the LM head), which are also the step's multiply-adds per row.</summary>
+    private static long DecodeWeightFloats(ModelConfig cfg) =>
+        (long)cfg.Dim * (2L * cfg.Dim + 2L * cfg.KvDim + 3L * cfg.HiddenDim) * cfg.NLayers + (long)cfg.Dim * cfg.VocabSize;
+
     /// <summary>Packed copies of the weight matrices for decoding (<see cref="PackedGemm"/>); rebuilt on every
     /// <see cref="Generate"/> that batches enough rows, kept between calls to avoid reallocating.</summary>
     private float[]? _packedWeights;
@@ -134,10 +139,7 @@ public sealed unsafe partial class LlamaModel
             _matrices[^1] = Matrix(p + layout.LmHead, vocab, c);
             // Members run the whole step on their own rows, with no barrier, when every member can hold all weights
             // in its own cache; otherwise they share each GEMM by column panels (each streams a share of the weights).
-            long weightFloats = 0;
-            foreach (var m in _matrices)
-                weightFloats += (long)m.N * m.K;
-            _independent = weightFloats * sizeof(float) <= IndependentMaxWeightBytes;
+            _independent = DecodeWeightFloats(_cfg) * sizeof(float) <= IndependentMaxWeightBytes;
             _body = StepBody;
         }
 

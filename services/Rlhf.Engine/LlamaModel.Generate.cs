@@ -31,7 +31,7 @@ public sealed unsafe partial class LlamaModel
             throw new ArgumentException($"top_k must be ≥ 0, got {options.TopK}", nameof(options));
 
         var cfg = Config;
-        int b = prompts.Count, c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, vocab = cfg.VocabSize;
+        int b = prompts.Count, vocab = cfg.VocabSize;
         int threads = Options.Threads;
         var maxNew = new int[b];
         var cacheLen = 1;
@@ -68,8 +68,7 @@ public sealed unsafe partial class LlamaModel
 
         // One team for the whole call when a step holds enough work to split (the Decoder says how it splits it);
         // OpenBLAS, which serves the steps of at most 4 sequences, then runs on the calling thread.
-        var tokenMacs = (long)c * (2L * c + 2L * kv + 3L * h) * cfg.NLayers + (long)c * vocab;
-        var teamSize = (long)b * tokenMacs >= TeamWorkThreshold ? threads : 1;
+        var teamSize = b * DecodeWeightFloats(cfg) >= TeamWorkThreshold ? threads : 1;
         _gemm.SetThreads(1);
         using var team = new SpinTeam(teamSize);
         var decoder = new Decoder(this, team, b, cacheLen, options);
