@@ -33,6 +33,12 @@ public sealed record ModelConfig(
     /// <summary>Key/value width = NKvHeads · HS.</summary>
     public int KvDim => NKvHeads * HeadSize;
 
+    /// <summary>True when <paramref name="other"/> has the same parameter shapes (Dim, HiddenDim, NLayers, NHeads,
+    /// NKvHeads, VocabSize, TiedEmbeddings), so that either's parameters load into the other.</summary>
+    internal bool HasSameArchitecture(ModelConfig other) =>
+        (Dim, HiddenDim, NLayers, NHeads, NKvHeads, VocabSize, TiedEmbeddings)
+        == (other.Dim, other.HiddenDim, other.NLayers, other.NHeads, other.NKvHeads, other.VocabSize, other.TiedEmbeddings);
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the offending field when the configuration is inconsistent.</summary>
     public void Validate()
     {

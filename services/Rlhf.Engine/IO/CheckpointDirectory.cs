@@ -121,8 +121,7 @@ public static class CheckpointDirectory
         ModelConfig? modelConfig = null)
     {
         var config = ReadConfig(directory);
-        if (modelConfig is not null && (modelConfig.Dim, modelConfig.HiddenDim, modelConfig.NLayers, modelConfig.NHeads, modelConfig.NKvHeads, modelConfig.VocabSize, modelConfig.TiedEmbeddings)
-            != (config.Dim, config.HiddenDim, config.NLayers, config.NHeads, config.NKvHeads, config.VocabSize, config.TiedEmbeddings))
+        if (modelConfig is not null && !modelConfig.HasSameArchitecture(config))
             throw new InvalidDataException($"{Path.Combine(directory, ConfigFile)}: the checkpoint's config {config} does not match the model's {modelConfig}");
         LoadInto(Path.Combine(directory, ModelFile), parameters, config, mayBeMissing);
     }

@@ -15,8 +15,7 @@ public static class ModelFiles
     public static LlamaModel Load(string path, EngineOptions? options = null, ModelConfig? expected = null)
     {
         var config = ModelCheckpoint.ReadConfig(path);
-        if (expected is not null && (expected.Dim, expected.HiddenDim, expected.NLayers, expected.NHeads, expected.NKvHeads, expected.VocabSize, expected.TiedEmbeddings)
-            != (config.Dim, config.HiddenDim, config.NLayers, config.NHeads, config.NKvHeads, config.VocabSize, config.TiedEmbeddings))
+        if (expected is not null && !expected.HasSameArchitecture(config))
             throw new InvalidDataException($"{path}: architecture {config} differs from the expected {expected}");
         var model = new LlamaModel(config, options ?? new EngineOptions());
         ModelCheckpoint.LoadParameters(path, model.Parameters, TensorBinding.IsScalarHead);
