@@ -87,15 +87,14 @@ public sealed unsafe partial class LlamaModel
             _vcache = Aligned.Up(Pointer(_vcacheArray));
 
             // each buffer starts on a 64-byte boundary
-            static long Up16(long n) => (n + 15) & ~15L;
             long[] sizes = [(long)b * c, (long)b * c, (long)b * kv, (long)b * kv, (long)b * c, (long)b * h, (long)b * h,
                 (long)b * vocab];
-            _workArray = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum(Up16) + Aligned.Padding), pinned: true);
+            _workArray = GC.AllocateUninitializedArray<float>(checked((int)sizes.Sum(Aligned.RoundUp) + Aligned.Padding), pinned: true);
             var at = Aligned.Up(Pointer(_workArray));
             float* Next(long n)
             {
                 var p = at;
-                at += Up16(n);
+                at += Aligned.RoundUp(n);
                 return p;
             }
             _x = Next(sizes[0]);
@@ -106,7 +105,7 @@ public sealed unsafe partial class LlamaModel
             _hb = Next(sizes[5]);
             _hb2 = Next(sizes[6]);
             _logits = Next(sizes[7]);
-            _threadFloats = Up16((long)b * c) * 2 + 2L * _stride + Up16(vocab);
+            _threadFloats = Aligned.RoundUp((long)b * c) * 2 + 2L * _stride + Aligned.RoundUp(vocab);
             _threadArray = GC.AllocateUninitializedArray<float>(checked((int)(_threadFloats * team.Size) + Aligned.Padding), pinned: true);
             _thread = Aligned.Up(Pointer(_threadArray));
 
@@ -214,7 +213,7 @@ public sealed unsafe partial class LlamaModel
             var layout = _model._layout;
             int c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, ba = _ba, mRows = _mRows, pos = _position[0];
             var mine = _thread + member * _threadFloats;
-            var bc = ((long)_b * c + 15) & ~15L;
+            var bc = Aligned.RoundUp((long)_b * c);
             float* xb = mine, rows = xb + bc, att = rows + bc, exp = att + 2L * _stride;
 
             // Rows this member attends for; and the rows its GEMMs run over: the same rows when members run

@@ -36,7 +36,7 @@ internal sealed class ActivationLayout
     {
         N = n; M = m; A = a; Lk = keep ? cfg.NLayers : 1;
         long c = cfg.Dim, h = cfg.HiddenDim, kv = cfg.KvDim, lk = Lk, o = 0;
-        long Take(long size) { var at = o; o += (size + 15) & ~15L; return at; }
+        long Take(long size) { var at = o; o += Aligned.RoundUp(size); return at; }
         Encoded = Take(n * c);
         Ln1 = Take(lk * n * c);
         Ln1Rstd = Take(lk * n);

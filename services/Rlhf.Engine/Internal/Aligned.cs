@@ -12,6 +12,10 @@ internal static unsafe class Aligned
 
     public static float* Up(float* p) => (float*)(((nuint)p + 63) & ~(nuint)63);
 
+    /// <summary><paramref name="floats"/> rounded up to whole 64-byte lines, so that a buffer carved after it starts
+    /// aligned.</summary>
+    public static long RoundUp(long floats) => (floats + 15) & ~15L;
+
     /// <summary>Offset (in floats) of the first 64-byte-aligned element of a pinned array.</summary>
     public static int Offset(float[] pinned) => (int)(Up(LlamaModel.Pointer(pinned)) - LlamaModel.Pointer(pinned));
 }
