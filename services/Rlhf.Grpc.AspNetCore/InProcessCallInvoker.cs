@@ -38,7 +38,7 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
     private readonly IServiceProvider _services = services ?? throw new ArgumentNullException(nameof(services));
     private readonly GrpcServerOptions _options = services.GetService<IOptions<GrpcServerOptions>>()?.Value ?? new GrpcServerOptions();
     private readonly ConcurrentDictionary<string, InProcessHandler?> _methods = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, byte> _serviceNames = new(StringComparer.Ordinal);
+    private readonly GrpcServiceRegistry _registry = new();
 
     /// <summary>
     /// Binds every RPC of <paramref name="service"/> to <typeparamref name="TService"/> as
@@ -65,7 +65,7 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
             _methods[ServiceBinder.MethodPath(method)] = handler;
         }
 
-        _serviceNames[service.FullName] = 0;
+        _registry.Add(service);
         return this;
     }
 
@@ -112,23 +112,20 @@ public sealed class InProcessCallInvoker(IServiceProvider services) : CallInvoke
         where TRequest : class, IMessage<TRequest>, new()
         where TResponse : class, IMessage<TResponse>, new()
     {
-        unavailable = default;
-        if (_methods.TryGetValue(method.FullName, out var handler))
+        if (_methods.TryGetValue(method.FullName, out var handler) && handler is not null)
         {
             if (handler is THandler typed)
             {
+                unavailable = default;
                 return typed;
             }
 
-            unavailable = handler is null
-                ? new Status(StatusCode.Unimplemented, $"Method {method.Name} is unimplemented.")
-                : new Status(StatusCode.Unimplemented, $"Method {method.Name} is a {handler.Type} RPC with other message types; it cannot be called as {method.Type} here.");
+            unavailable = new Status(StatusCode.Unimplemented, $"Method {method.Name} is a {handler.Type} RPC with other message types; it cannot be called as {method.Type} here.");
             return null;
         }
 
-        unavailable = _serviceNames.ContainsKey(method.ServiceName)
-            ? new Status(StatusCode.Unimplemented, $"Method {method.Name} is unimplemented.")
-            : new Status(StatusCode.Unimplemented, $"Service {method.ServiceName} is unimplemented.");
+        // A method of an added service without an implementation, or a method or service that was never added.
+        unavailable = new Status(StatusCode.Unimplemented, _registry.UnimplementedDetail(method.ServiceName, method.Name));
         return null;
     }
 }

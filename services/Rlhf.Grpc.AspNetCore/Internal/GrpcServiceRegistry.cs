@@ -3,7 +3,10 @@ using Google.Protobuf.Reflection;
 
 namespace Rlhf.Grpc.AspNetCore.Internal;
 
-/// <summary>The services mapped on this server (for reflection and for telling unknown services from unknown methods).</summary>
+/// <summary>
+/// The services mapped on this server, or added to an <see cref="InProcessCallInvoker"/> (for reflection and for
+/// telling unknown services from unknown methods).
+/// </summary>
 internal sealed class GrpcServiceRegistry
 {
     private readonly ConcurrentDictionary<string, ServiceDescriptor> _services = new(StringComparer.Ordinal);
@@ -15,4 +18,8 @@ internal sealed class GrpcServiceRegistry
     public void Add(ServiceDescriptor service) => _services[service.FullName] = service;
 
     public bool Contains(string serviceName) => _services.ContainsKey(serviceName);
+
+    /// <summary>The UNIMPLEMENTED detail for <paramref name="method"/> of <paramref name="serviceName"/>: it names the service when that is not here.</summary>
+    public string UnimplementedDetail(string serviceName, string method) =>
+        Contains(serviceName) ? $"Method {method} is unimplemented." : $"Service {serviceName} is unimplemented.";
 }

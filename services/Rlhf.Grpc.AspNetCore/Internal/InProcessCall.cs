@@ -62,7 +62,7 @@ internal sealed class InProcessCall
     {
         if (_deadline is not null && _deadline.GetRemaining() <= TimeSpan.Zero)
         {
-            return await Fail<T>(new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")).ConfigureAwait(false);
+            return await Fail<T>(ServerCallStatus.DeadlineExceeded).ConfigureAwait(false);
         }
 
         var result = new StrongBox<T?>();
@@ -84,7 +84,7 @@ internal sealed class InProcessCall
         if (await CancelledFirstAsync(handlerTask).ConfigureAwait(false))
         {
             // The deadline or the caller won: answer now; the handler unwinds on its own (its outcome is dropped).
-            status = DeadlineExpired ? new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded") : new Status(StatusCode.Cancelled, "Call canceled by the client.");
+            status = DeadlineExpired ? ServerCallStatus.DeadlineExceeded : ServerCallStatus.CancelledByClient;
             _ = handlerTask.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         }
         else

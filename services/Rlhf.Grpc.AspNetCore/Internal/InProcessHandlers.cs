@@ -100,7 +100,7 @@ internal sealed class InProcessStreamReader<T>(ChannelReader<T> channel, Task co
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             cancelCall();
-            throw new RpcException(StatusCode.Cancelled, "Call canceled by the client.");
+            throw new RpcException(ServerCallStatus.CancelledByClient);
         }
     }
 }

@@ -75,7 +75,7 @@ internal abstract class ServerCallHandlerBase
             {
                 // The deadline won: answer now, then let the cancelled handler unwind before the request ends.
                 Log.DeadlineExceeded(Logger, Method);
-                await FinishSafelyAsync(context, new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded")).ConfigureAwait(false);
+                await FinishSafelyAsync(context, ServerCallStatus.DeadlineExceeded).ConfigureAwait(false);
                 await handlerTask.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default).ConfigureAwait(false);
                 return;
             }

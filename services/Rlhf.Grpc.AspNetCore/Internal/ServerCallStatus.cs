@@ -7,6 +7,12 @@ internal static class ServerCallStatus
 {
     public const string GenericUnknownMessage = "Exception was thrown by handler.";
 
+    /// <summary>The status of a call whose deadline passed.</summary>
+    public static readonly Status DeadlineExceeded = new(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+
+    /// <summary>The status of a call the client cancelled.</summary>
+    public static readonly Status CancelledByClient = new(StatusCode.Cancelled, "Call canceled by the client.");
+
     /// <summary>
     /// The status for <paramref name="exception"/>: an <see cref="RpcException"/>'s own status; DEADLINE_EXCEEDED or
     /// CANCELLED when cancellation came from the deadline or the client; otherwise UNKNOWN with a generic message
@@ -21,12 +27,12 @@ internal static class ServerCallStatus
 
         if (exception is OperationCanceledException && deadlineExpired)
         {
-            return new Status(StatusCode.DeadlineExceeded, "Deadline Exceeded");
+            return DeadlineExceeded;
         }
 
         if (exception is OperationCanceledException or IOException && context.GetHttpContext().RequestAborted.IsCancellationRequested)
         {
-            return new Status(StatusCode.Cancelled, "Call canceled by the client.");
+            return CancelledByClient;
         }
 
         var detail = context.Options.EnableDetailedErrors

@@ -30,7 +30,7 @@ internal static class ServiceBinder
         foreach (var method in service.Methods)
         {
             var path = MethodPath(method);
-            var handler = CreateHandler(typeof(TService), method, path, options, loggerFactory);
+            var handler = CreateHandler(typeof(TService), method, path, registry, options, loggerFactory);
             builders.Add(endpoints.MapPost(path, handler.HandleCallAsync).WithDisplayName($"gRPC - {path}"));
         }
 
@@ -40,12 +40,13 @@ internal static class ServiceBinder
     /// <summary>The HTTP/2 path of <paramref name="method"/>: <c>/package.Service/Method</c>.</summary>
     internal static string MethodPath(MethodDescriptor method) => "/" + method.Service.FullName + "/" + method.Name;
 
-    private static ServerCallHandlerBase CreateHandler(Type serviceType, MethodDescriptor method, string fullName, GrpcServerOptions options, ILoggerFactory loggerFactory)
+    private static ServerCallHandlerBase CreateHandler(Type serviceType, MethodDescriptor method, string fullName, GrpcServiceRegistry registry, GrpcServerOptions options, ILoggerFactory loggerFactory)
     {
         var (methodType, invoker) = BindMethod(serviceType, method);
         if (invoker is null)
         {
-            return new UnimplementedCallHandler(fullName, $"Method {method.Name} is unimplemented.", catchAll: false, options, loggerFactory);
+            var detail = registry.UnimplementedDetail(method.Service.FullName, method.Name);
+            return new UnimplementedCallHandler(fullName, detail, catchAll: false, options, loggerFactory);
         }
 
         var handlerType = methodType switch
@@ -110,8 +111,7 @@ internal static class ServiceBinder
         {
             var service = httpContext.Request.RouteValues["unimplementedService"]?.ToString() ?? string.Empty;
             var method = httpContext.Request.RouteValues["unimplementedMethod"]?.ToString() ?? string.Empty;
-            var detail = registry.Contains(service) ? $"Method {method} is unimplemented." : $"Service {service} is unimplemented.";
-            var handler = new UnimplementedCallHandler(httpContext.Request.Path, detail, catchAll: true, options, loggerFactory);
+            var handler = new UnimplementedCallHandler(httpContext.Request.Path, registry.UnimplementedDetail(service, method), catchAll: true, options, loggerFactory);
             await handler.HandleCallAsync(httpContext).ConfigureAwait(false);
         }).WithDisplayName("gRPC - unimplemented").Add(b => ((RouteEndpointBuilder)b).Order = int.MaxValue);
     }

@@ -86,8 +86,15 @@ public sealed class AuthTests : IAsyncLifetime
     public async Task HealthAndReflection_NoKey_Allowed()
     {
         var health = await new HealthClient(_channel).CheckAsync();
+        var info = global::Grpc.Reflection.V1Alpha.ReflectionReflection.Descriptor.Services[0]
+            .GetMethod<global::Grpc.Reflection.V1Alpha.ServerReflectionRequest, global::Grpc.Reflection.V1Alpha.ServerReflectionResponse>("ServerReflectionInfo");
+        using var reflection = Invoker.AsyncDuplexStreamingCall(info);
+        await reflection.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { ListServices = "" });
+        await reflection.RequestStream.CompleteAsync();
 
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, health.Status);
+        Assert.True(await reflection.ResponseStream.MoveNext());
+        Assert.Contains(reflection.ResponseStream.Current.ListServicesResponse.Service, s => s.Name == "rlhf.test.v1.TestService");
     }
 
     private static CallOptions WithKey(string key) => new(new Metadata().Add("authorization", "Bearer " + key));

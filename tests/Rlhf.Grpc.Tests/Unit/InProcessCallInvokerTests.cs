@@ -174,6 +174,24 @@ public sealed class InProcessCallInvokerTests : IAsyncLifetime
         Assert.Contains("rlhf.test.v1.NoSuchService", ex.Status.Detail, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("NotImplemented", "Method NotImplemented is unimplemented.")]
+    [InlineData("NoSuchMethod", "Method NoSuchMethod is unimplemented.")]
+    [InlineData("NoSuchService", "Service rlhf.test.v1.NoSuchService is unimplemented.")]
+    public async Task AsyncUnaryCall_NoHandler_UnimplementedWithTheHttpServersDetail(string which, string detail)
+    {
+        var method = which switch
+        {
+            "NotImplemented" => TestMethods.NotImplemented,
+            "NoSuchMethod" => TestMethods.UnknownMethod,
+            _ => TestMethods.UnknownService,
+        };
+
+        var ex = await Assert.ThrowsAsync<RpcException>(() => _invoker.UnaryAsync(method, new EchoRequest()));
+
+        Assert.Equal(new Status(StatusCode.Unimplemented, detail), ex.Status);
+    }
+
     [Fact]
     public async Task AsyncServerStreamingCall_Count_StreamsEveryMessageInOrder()
     {
