@@ -22,19 +22,14 @@ public sealed class MicroBatcher<TItem, TResult> : IAsyncDisposable
     /// <param name="run">Runs one merged batch; returns one result per item, in order.</param>
     /// <param name="maxBatchItems">Most items per merged batch (≥ 1); a single larger request runs alone.</param>
     /// <param name="maxWait">Longest wait for more requests after the first.</param>
-    /// <param name="onBatch">Observer of each merged batch's item count (metrics).</param>
-    public MicroBatcher(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> run, int maxBatchItems,
-        TimeSpan maxWait, Action<int>? onBatch = null)
+    public MicroBatcher(Func<IReadOnlyList<TItem>, CancellationToken, Task<IReadOnlyList<TResult>>> run, int maxBatchItems, TimeSpan maxWait)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatchItems, 1);
         _run = run;
         _maxBatchItems = maxBatchItems;
         _maxWait = maxWait;
-        OnBatch = onBatch;
         _loop = Task.Run(LoopAsync);
     }
-
-    private Action<int>? OnBatch { get; }
 
     /// <summary>Queues <paramref name="items"/> and returns their results once their batch has run.</summary>
     public async Task<IReadOnlyList<TResult>> SubmitAsync(IReadOnlyList<TItem> items, CancellationToken cancellationToken)
@@ -86,7 +81,6 @@ public sealed class MicroBatcher<TItem, TResult> : IAsyncDisposable
         var items = new List<TItem>();
         foreach (var p in batch)
             items.AddRange(p.Items);
-        OnBatch?.Invoke(items.Count);
         try
         {
             var results = await _run(items, CancellationToken.None).ConfigureAwait(false);

@@ -68,12 +68,12 @@ public sealed class ModelOperations(ModelHost host)
         RequireTrainable();
         Host.Lease.Require(request.RunId);
         var kept = Host.Store.Peek(request.ForwardId);
-        if (IsGiven(request.GradLogprobs) && !kept.HasLogprobs)
+        if (request.GradLogprobs.IsGiven() && !kept.HasLogprobs)
             throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
-        if (IsGiven(request.GradEntropies) && !kept.HasEntropy)
+        if (request.GradEntropies.IsGiven() && !kept.HasEntropy)
             throw new RpcException(StatusCode.InvalidArgument, $"grad_entropies given, but {Host.ServiceName} computed no entropies in this forward pass"
                 + (kept.HasLogprobs ? " (set compute_entropy)" : ""));
-        if (IsGiven(request.GradValues) && !kept.HasValues)
+        if (request.GradValues.IsGiven() && !kept.HasValues)
             throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         var gradLogprobs = request.GradLogprobs.UnpackChecked(kept.ResponseLengths, "grad_logprobs");
         var gradEntropies = request.GradEntropies.UnpackChecked(kept.ResponseLengths, "grad_entropies");
@@ -172,9 +172,6 @@ public sealed class ModelOperations(ModelHost host)
         }, cancellationToken).ConfigureAwait(false);
         return new LoadCheckpointResponse { ModelInfo = Host.Info() };
     }
-
-    /// <summary>Whether a gradient field is set (<see cref="PackedFloatsExtensions.UnpackChecked"/> treats an empty one as absent).</summary>
-    private static bool IsGiven(PackedFloats? packed) => packed is not null && (packed.Values.Count > 0 || packed.Lengths.Count > 0);
 
     private void RequireTrainable()
     {

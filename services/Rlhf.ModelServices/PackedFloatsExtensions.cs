@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Rlhf.Grpc;
 using Rlhf.Protos.V1;
 
@@ -18,17 +19,20 @@ public static class PackedFloatsExtensions
         return packed;
     }
 
+    /// <summary>Whether a field is given: a null or empty value (no values and no lengths) means "not given".</summary>
+    public static bool IsGiven([NotNullWhen(true)] this PackedFloats? packed) => packed is not null && (packed.Values.Count > 0 || packed.Lengths.Count > 0);
+
     /// <summary>
     /// Unpacks into rows, checking that there is one row per sequence with exactly <paramref name="expectedLengths"/>[i]
     /// finite entries.
     /// </summary>
-    /// <param name="packed">The wire value; null or empty means "not given" and returns null.</param>
+    /// <param name="packed">The wire value; one not given (<see cref="IsGiven"/>) returns null.</param>
     /// <param name="expectedLengths">Response length of each sequence of the forward pass. Shape: (B,).</param>
     /// <param name="field">Field name for error messages, e.g. <c>grad_logprobs</c>.</param>
     /// <exception cref="RpcException">INVALID_ARGUMENT for a count, length or non-finite mismatch, naming the sequence.</exception>
     public static float[][]? UnpackChecked(this PackedFloats? packed, IReadOnlyList<int> expectedLengths, string field)
     {
-        if (packed is null || (packed.Values.Count == 0 && packed.Lengths.Count == 0))
+        if (!packed.IsGiven())
             return null;
         if (packed.Lengths.Count != expectedLengths.Count)
             throw new RpcException(StatusCode.InvalidArgument,

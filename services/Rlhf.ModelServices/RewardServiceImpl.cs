@@ -30,8 +30,7 @@ public sealed class RewardServiceImpl : IAsyncDisposable
         _calibration = calibration;
         Metrics = metrics;
         if (options.Batching)
-            _batcher = new MicroBatcher<TokenSequence, Scored>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs),
-                n => Metrics?.RecordBatch(n));
+            _batcher = new MicroBatcher<TokenSequence, Scored>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs));
     }
 
     private RewardMetrics? Metrics { get; }
@@ -40,16 +39,9 @@ public sealed class RewardServiceImpl : IAsyncDisposable
     public async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
     {
         var batch = _operations.Host.Decoder.Decode(request.Sequences, SequenceKind.PromptAndResponse, truncateKeepEnd: true);
-        IReadOnlyList<Scored> scored;
-        if (_batcher is null)
-        {
-            Metrics?.RecordBatch(batch.Length);
-            scored = await ScoreBatchAsync(batch, context.CancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            scored = await _batcher.SubmitAsync(batch, context.CancellationToken).ConfigureAwait(false);
-        }
+        var scored = _batcher is null
+            ? await ScoreBatchAsync(batch, context.CancellationToken).ConfigureAwait(false)
+            : await _batcher.SubmitAsync(batch, context.CancellationToken).ConfigureAwait(false);
         // A request is never split across merged batches, so all its scores come from one forward pass.
         var response = new ScoreResponsesResponse { ModelVersion = scored.Count > 0 ? scored[0].Version : _operations.Host.Version };
         foreach (var s in scored)
@@ -83,11 +75,14 @@ public sealed class RewardServiceImpl : IAsyncDisposable
         }, context.CancellationToken);
 
     /// <summary>
-    /// One forward pass; the calibration and the version are read under the same exclusive access as the weights, so
-    /// they belong to the weights that computed the raw scores even while LoadCheckpoint swaps all three.
+    /// One forward pass (a request's, or a merged batch's), recorded in the batch metrics; the calibration and the
+    /// version are read under the same exclusive access as the weights, so they belong to the weights that computed
+    /// the raw scores even while LoadCheckpoint swaps all three.
     /// </summary>
-    private Task<IReadOnlyList<Scored>> ScoreBatchAsync(IReadOnlyList<TokenSequence> batch, CancellationToken cancellationToken) =>
-        _operations.Host.RunAsync<IReadOnlyList<Scored>>(m =>
+    private Task<IReadOnlyList<Scored>> ScoreBatchAsync(IReadOnlyList<TokenSequence> batch, CancellationToken cancellationToken)
+    {
+        Metrics?.RecordBatch(batch.Count);
+        return _operations.Host.RunAsync<IReadOnlyList<Scored>>(m =>
         {
             var raw = m.Forward(batch, new ForwardOptions { ComputeLogprobs = false }).LastScalar;
             var calibration = _calibration;
@@ -97,6 +92,7 @@ public sealed class RewardServiceImpl : IAsyncDisposable
                 scored[i] = new Scored(raw[i], (float)calibration.Normalize(raw[i]), version);
             return scored;
         }, cancellationToken);
+    }
 
     /// <summary>One sequence's raw and calibrated score and the version of the weights that computed them.</summary>
     private readonly record struct Scored(float Raw, float Score, ModelVersion Version);

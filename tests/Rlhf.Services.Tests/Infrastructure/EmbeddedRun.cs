@@ -1,15 +1,13 @@
-using Rlhf.Client;
 using Rlhf.Data;
-using Rlhf.Grpc;
-using Rlhf.ModelServices;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
 
 namespace Rlhf.Services.Tests.Infrastructure;
 
 /// <summary>
-/// A small PPO/GRPO/RLOO run on real data, as <c>rlhf ppo</c> runs it: the model services in an
-/// <see cref="EmbeddedSuite"/> on loopback (policy and reference on stories260K, critic and reward on stories260K with a
+/// A small PPO/GRPO/RLOO run on real data, as <c>rlhf ppo</c> runs it: the model services started by
+/// <see cref="RunEnvironment"/> on loopback (policy and reference on stories260K, critic and reward on stories260K with a
 /// seeded random scalar head), TinyStories prompts, and <see cref="PpoRun.RunAsync"/>.
 /// </summary>
 internal static class EmbeddedRun
@@ -52,30 +50,8 @@ internal static class EmbeddedRun
     /// <summary>Starts fresh services, runs (or resumes) <paramref name="config"/>, and stops them.</summary>
     public static async Task<PpoRunResult> RunAsync(PpoConfig config, PpoRunOptions? options = null)
     {
-        var models = new Dictionary<ModelRole, EmbeddedModel>
-        {
-            [ModelRole.Policy] = new(config.PolicyModel, config.Tokenizer),
-            [ModelRole.Reference] = new(config.PolicyModel, config.Tokenizer),
-            [ModelRole.Reward] = new(config.RewardModel, config.Tokenizer),
-        };
-        if (config.Algorithm == PpoAlgorithm.Ppo)
-            models[ModelRole.Critic] = new(config.CriticModel, config.Tokenizer);
-        await using var suite = await EmbeddedSuite.StartAsync(models, config.Threads, CancellationToken.None);
-        var channels = suite.Roles.ToDictionary(r => r, r => GrpcChannel.ForAddress(suite.Address(r)));
-        try
-        {
-            var clients = new ModelClients(
-                new PolicyServiceClient(channels[ModelRole.Policy].CreateCallInvoker()),
-                new ReferenceServiceClient(channels[ModelRole.Reference].CreateCallInvoker()),
-                channels.TryGetValue(ModelRole.Critic, out var critic) ? new CriticServiceClient(critic.CreateCallInvoker()) : null,
-                new RewardServiceClient(channels[ModelRole.Reward].CreateCallInvoker()));
-            var evalPrompts = Prompts.Eval.Take(config.EvalPrompts).ToList();
-            return await PpoRun.RunAsync(config, clients, Prompts.Train, evalPrompts, options ?? new PpoRunOptions(), CancellationToken.None);
-        }
-        finally
-        {
-            foreach (var c in channels.Values)
-                c.Dispose();
-        }
+        await using var environment = await RunEnvironment.StartAsync(config, apiKey: null, CancellationToken.None);
+        return await PpoRun.RunAsync(config, environment.Clients, Prompts.Train, RunEnvironment.EvalPrompts(config, Prompts),
+            options ?? new PpoRunOptions(), CancellationToken.None);
     }
 }
