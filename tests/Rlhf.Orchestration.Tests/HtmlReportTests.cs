@@ -128,28 +128,21 @@ public sealed partial class HtmlReportTests
     [Fact]
     public void FromRun_RunDirectory_ReadsMetricsSummaryAndSamples()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "rlhf-report-" + Guid.NewGuid().ToString("N"));
-        try
+        using var dir = new TempDir();
+        var run = new RunDirectory(dir.Path);
+        using (var w = run.OpenMetricsWriter())
         {
-            var run = new RunDirectory(dir);
-            using (var w = run.OpenMetricsWriter())
-            {
-                foreach (var r in Run(3))
-                    w.Append(r.Iteration, r.Values);
-            }
-            run.WriteSummary(new RunSummary(0, 1, 2, 3, 4, 3, 5));
-
-            var data = ReportData.FromRun(run, "r");
-            run.WriteReport(HtmlReport.Render(data));
-
-            Assert.Equal(3, data.Metrics.Count);
-            Assert.Equal(1, data.Summary!["score_gain"]);
-            Assert.Contains("<svg", File.ReadAllText(run.ReportPath));
+            foreach (var r in Run(3))
+                w.Append(r.Iteration, r.Values);
         }
-        finally
-        {
-            Directory.Delete(dir, true);
-        }
+        run.WriteSummary(new RunSummary(0, 1, 2, 3, 4, 3, 5));
+
+        var data = ReportData.FromRun(run, "r");
+        run.WriteReport(HtmlReport.Render(data));
+
+        Assert.Equal(3, data.Metrics.Count);
+        Assert.Equal(1, data.Summary!["score_gain"]);
+        Assert.Contains("<svg", File.ReadAllText(run.ReportPath));
     }
 
     [Theory]

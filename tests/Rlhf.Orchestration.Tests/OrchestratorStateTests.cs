@@ -6,16 +6,16 @@ namespace Rlhf.Orchestration.Tests;
 
 public sealed class OrchestratorStateTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("rlhf-state-").FullName;
+    private readonly TempDir _dir = new();
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => _dir.Dispose();
 
     [Theory]
     [InlineData("null")]
     [InlineData("""{ "Count": 3, "Mean": 0.5, "M2": 1.25 }""")]
     public void ReadState_FileWrittenWithScoreMoments_LoadsAndIgnoresIt(string scoreMoments)
     {
-        File.WriteAllText(Path.Combine(_dir, PpoRun.StateFile), $$"""
+        File.WriteAllText(_dir.Sub(PpoRun.StateFile), $$"""
             {
               "Iteration": 20,
               "KlController": { "Kind": "adaptive", "KlCoef": 0.07, "Target": 6, "Horizon": 10000 },
@@ -25,7 +25,7 @@ public sealed class OrchestratorStateTests : IDisposable
             }
             """);
 
-        var state = PpoRun.ReadState(_dir);
+        var state = PpoRun.ReadState(_dir.Path);
 
         Assert.Equal(new OrchestratorState(20, new KlControllerState("adaptive", 0.07, 6, 10000), 12.5, new EvaluationResult(0.1, 0, 1.3, 40, 0.25)), state);
     }
@@ -35,9 +35,9 @@ public sealed class OrchestratorStateTests : IDisposable
     {
         var state = new OrchestratorState(3, new KlControllerState("fixed", 0.05), 1.5, null);
         var json = JsonSerializer.Serialize(state);
-        File.WriteAllText(Path.Combine(_dir, PpoRun.StateFile), json);
+        File.WriteAllText(_dir.Sub(PpoRun.StateFile), json);
 
-        Assert.Equal(state, PpoRun.ReadState(_dir));
+        Assert.Equal(state, PpoRun.ReadState(_dir.Path));
         Assert.DoesNotContain("ScoreMoments", json);
     }
 }

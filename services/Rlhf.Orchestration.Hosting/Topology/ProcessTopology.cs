@@ -110,6 +110,8 @@ public sealed class ProcessTopology : IAsyncDisposable
         using var channel = GrpcChannel.ForAddress(process.Spec.Url);
         var health = new HealthClient(channel);
         var last = "no answer yet";
+        InvalidOperationException NotServing() =>
+            new($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}");
         while (true)
         {
             if (process.HasExited)
@@ -128,7 +130,7 @@ public sealed class ProcessTopology : IAsyncDisposable
             catch (Exception e) when (timeout.IsCancellationRequested && e is RpcException or OperationCanceledException)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                throw new InvalidOperationException($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}");
+                throw NotServing();
             }
             try
             {
@@ -136,7 +138,7 @@ public sealed class ProcessTopology : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new InvalidOperationException($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}");
+                throw NotServing();
             }
         }
     }

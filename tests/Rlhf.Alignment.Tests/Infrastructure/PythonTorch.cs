@@ -15,21 +15,9 @@ internal static class PythonTorch
     /// <summary>Null when <c>import torch</c> works, else why not.</summary>
     public static string? WhyUnavailable => UnavailableReason.Value;
 
-    /// <summary>The committed script, found by walking up from the test binaries to the repository root.</summary>
-    public static string FixtureScript()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "fixtures", "alignment", "make_fixtures.py");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("tests/fixtures/alignment/make_fixtures.py not found above " +
-            AppContext.BaseDirectory);
-    }
+    /// <summary>The committed script, in the repository root's <c>tests/fixtures/alignment</c>.</summary>
+    public static string FixtureScript() =>
+        Path.Combine(RepositoryData.RepoRoot, "tests", "fixtures", "alignment", "make_fixtures.py");
 
     /// <summary>Runs the interpreter; returns exit code and combined output.</summary>
     public static (int ExitCode, string Output) Run(params string[] arguments)

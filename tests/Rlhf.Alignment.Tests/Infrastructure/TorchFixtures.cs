@@ -8,12 +8,11 @@ namespace Rlhf.Alignment.Tests.Infrastructure;
 /// </summary>
 public sealed class TorchFixtures : IDisposable
 {
-    private readonly string _directory;
+    private readonly TempDir _directory = new();
     private readonly Lazy<JsonDocument> _document;
 
     public TorchFixtures()
     {
-        _directory = Path.Combine(Path.GetTempPath(), "rlhf-alignment-fixtures-" + Guid.NewGuid().ToString("N"));
         _document = new Lazy<JsonDocument>(Generate);
     }
 
@@ -34,21 +33,18 @@ public sealed class TorchFixtures : IDisposable
             _document.Value.Dispose();
         }
 
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
+        _directory.Dispose();
     }
 
     private JsonDocument Generate()
     {
-        var (code, output) = PythonTorch.Run(PythonTorch.FixtureScript(), _directory);
+        var (code, output) = PythonTorch.Run(PythonTorch.FixtureScript(), _directory.Path);
         if (code != 0)
         {
             throw new InvalidOperationException($"make_fixtures.py failed ({code}): {output}");
         }
 
-        var document = JsonDocument.Parse(File.ReadAllText(Path.Combine(_directory, "alignment_fixtures.json")));
+        var document = JsonDocument.Parse(File.ReadAllText(_directory.Sub("alignment_fixtures.json")));
         var version = document.RootElement.GetProperty("version").GetInt32();
         return version == 1 ? document : throw new InvalidOperationException($"unknown fixture version {version}");
     }

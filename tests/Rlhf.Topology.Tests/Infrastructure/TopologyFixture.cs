@@ -11,11 +11,13 @@ namespace Rlhf.Topology.Tests.Infrastructure;
 /// </summary>
 public sealed class TopologyFixture : IAsyncLifetime
 {
+    private readonly TempDir _runs = new();
+
     /// <summary>The processes.</summary>
     public ProcessTopology Topology { get; } = new() { StartTimeout = TimeSpan.FromSeconds(180) };
 
     /// <summary>Orchestrator runs directory.</summary>
-    public string RunsDirectory { get; } = Path.Combine(Path.GetTempPath(), "rlhf-topology-runs-" + Guid.NewGuid().ToString("N")[..8]);
+    public string RunsDirectory => _runs.Path;
 
     /// <summary>URL of a service by name.</summary>
     public string Url(string name) => Topology[name].Spec.Url;
@@ -44,13 +46,7 @@ public sealed class TopologyFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Topology.DisposeAsync();
-        try
-        {
-            Directory.Delete(RunsDirectory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
-        }
+        _runs.Dispose();
     }
 
     /// <summary>
