@@ -5,8 +5,4 @@ namespace Rlhf.Data;
 /// <param name="PromptLength">How many leading entries of <see cref="Ids"/> are prompt tokens.</param>
 /// <param name="DroppedPromptTokens">Prompt tokens removed.</param>
 /// <param name="DroppedResponseTokens">Response tokens removed (only when the response alone exceeds the budget).</param>
-public sealed record FittedSequence(int[] Ids, int PromptLength, int DroppedPromptTokens, int DroppedResponseTokens)
-{
-    /// <summary>True when nothing was removed.</summary>
-    public bool IsIntact => DroppedPromptTokens == 0 && DroppedResponseTokens == 0;
-}
+public sealed record FittedSequence(int[] Ids, int PromptLength, int DroppedPromptTokens, int DroppedResponseTokens);

@@ -23,7 +23,7 @@ public sealed class SequenceFittingTests
 
         Assert.Equal([1, 10, 11, 20, 21], fit.Ids);
         Assert.Equal(3, fit.PromptLength);
-        Assert.True(fit.IsIntact);
+        Assert.Equal((0, 0), (fit.DroppedPromptTokens, fit.DroppedResponseTokens));
     }
 
     [Fact]

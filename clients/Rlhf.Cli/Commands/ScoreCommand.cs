@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Rlhf.Client;
 using Rlhf.Grpc;
+using Rlhf.Orchestration.Config;
 using Rlhf.Protos.V1;
 
 namespace Rlhf.Cli.Commands;
@@ -81,17 +82,5 @@ public static class ScoreCommand
     }
 
     /// <summary>The canonical gRPC name of a status code, e.g. <c>PERMISSION_DENIED</c>.</summary>
-    public static string StatusName(StatusCode code)
-    {
-        if (code == StatusCode.OK)
-            return "OK";
-        var name = new StringBuilder();
-        foreach (var c in code.ToString())
-        {
-            if (char.IsUpper(c) && name.Length > 0)
-                name.Append('_');
-            name.Append(char.ToUpperInvariant(c));
-        }
-        return name.ToString();
-    }
+    public static string StatusName(StatusCode code) => ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
 }
