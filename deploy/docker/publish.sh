@@ -26,11 +26,11 @@ configuration=${3:-Release}
 
 # SERVICE -> project, assembly name, conventional port (docs/CONVENTIONS.md). The command line has no port.
 case "$service" in
-  policy)       project=services/Rlhf.PolicyService/Rlhf.PolicyService.csproj;             assembly=Rlhf.PolicyService;       port=50051 ;;
-  reference)    project=services/Rlhf.ReferenceService/Rlhf.ReferenceService.csproj;       assembly=Rlhf.ReferenceService;    port=50052 ;;
-  critic)       project=services/Rlhf.CriticService/Rlhf.CriticService.csproj;             assembly=Rlhf.CriticService;       port=50053 ;;
-  reward)       project=services/Rlhf.RewardService/Rlhf.RewardService.csproj;             assembly=Rlhf.RewardService;       port=50054 ;;
-  orchestrator) project=services/Rlhf.OrchestratorService/Rlhf.OrchestratorService.csproj; assembly=Rlhf.OrchestratorService; port=50055 ;;
+  policy)       project=services/hosts/Rlhf.PolicyService/Rlhf.PolicyService.csproj;             assembly=Rlhf.PolicyService;       port=50051 ;;
+  reference)    project=services/hosts/Rlhf.ReferenceService/Rlhf.ReferenceService.csproj;       assembly=Rlhf.ReferenceService;    port=50052 ;;
+  critic)       project=services/hosts/Rlhf.CriticService/Rlhf.CriticService.csproj;             assembly=Rlhf.CriticService;       port=50053 ;;
+  reward)       project=services/hosts/Rlhf.RewardService/Rlhf.RewardService.csproj;             assembly=Rlhf.RewardService;       port=50054 ;;
+  orchestrator) project=services/hosts/Rlhf.OrchestratorService/Rlhf.OrchestratorService.csproj; assembly=Rlhf.OrchestratorService; port=50055 ;;
   cli)          project=clients/Rlhf.Cli/Rlhf.Cli.csproj;                                  assembly=rlhf;                     port= ;;
   *)
     echo "publish.sh: unknown SERVICE '$service' (expected one of: ${services[*]})" >&2

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Rlhf.Engine.IO;
-using Rlhf.Grpc;
+using Grpc.Core;
+using Rlhf.Contracts;
 
 namespace Rlhf.ModelServices;
 
@@ -16,11 +17,11 @@ public static class Checkpoints
         }
         catch (UnauthorizedAccessException e)
         {
-            throw new RpcException(StatusCode.PermissionDenied, $"cannot write checkpoint '{path}': {e.Message}");
+            throw Rpc.Error(StatusCode.PermissionDenied, $"cannot write checkpoint '{path}': {e.Message}");
         }
         catch (IOException e)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"cannot write checkpoint '{path}': {e.Message}");
+            throw Rpc.Error(StatusCode.FailedPrecondition, $"cannot write checkpoint '{path}': {e.Message}");
         }
     }
 
@@ -28,18 +29,18 @@ public static class Checkpoints
     public static void Load(ISequenceModel model, string path, bool loadOptimizerState)
     {
         if (!File.Exists(path) && !Directory.Exists(path))
-            throw new RpcException(StatusCode.NotFound, $"checkpoint '{path}' does not exist");
+            throw Rpc.Error(StatusCode.NotFound, $"checkpoint '{path}' does not exist");
         try
         {
             model.LoadCheckpoint(path, loadOptimizerState);
         }
         catch (InvalidDataException e)
         {
-            throw new RpcException(StatusCode.FailedPrecondition, $"checkpoint '{path}' does not fit this model: {e.Message}");
+            throw Rpc.Error(StatusCode.FailedPrecondition, $"checkpoint '{path}' does not fit this model: {e.Message}");
         }
         catch (FileNotFoundException e)
         {
-            throw new RpcException(StatusCode.NotFound, $"checkpoint '{path}' is incomplete: {e.Message}");
+            throw Rpc.Error(StatusCode.NotFound, $"checkpoint '{path}' is incomplete: {e.Message}");
         }
     }
 

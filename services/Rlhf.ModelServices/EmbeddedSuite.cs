@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Rlhf.ServiceDefaults;
 
 namespace Rlhf.ModelServices;
@@ -8,9 +9,31 @@ namespace Rlhf.ModelServices;
 /// <param name="Tokenizer">llama2.c tokenizer.bin, or null for the checkpoint directory's own.</param>
 public sealed record EmbeddedModel(string Checkpoint, string? Tokenizer);
 
+/// <summary>Builds (does not start) a service host from its arguments, settings and builder adjustments: a host's <c>Build</c> method.</summary>
+public delegate WebApplication HostFactory(string[] args, IReadOnlyDictionary<string, string?>? settings = null,
+    Action<WebApplicationBuilder>? configure = null);
+
+/// <summary>The host factory of each model service (each host's <c>Build</c>), for <see cref="EmbeddedSuite"/>.</summary>
+/// <param name="Policy">rlhf.v1.PolicyService's composition.</param>
+/// <param name="Reference">rlhf.v1.ReferenceService's composition.</param>
+/// <param name="Critic">rlhf.v1.CriticService's composition.</param>
+/// <param name="Reward">rlhf.v1.RewardService's composition.</param>
+public sealed record EmbeddedHosts(HostFactory Policy, HostFactory Reference, HostFactory Critic, HostFactory Reward)
+{
+    /// <summary>The factory of <paramref name="role"/>.</summary>
+    public HostFactory this[ModelRole role] => role switch
+    {
+        ModelRole.Policy => Policy,
+        ModelRole.Reference => Reference,
+        ModelRole.Critic => Critic,
+        _ => Reward,
+    };
+}
+
 /// <summary>
 /// The model services hosted in this process, each on its own loopback port behind real gRPC over HTTP/2 — the
-/// embedded default of <c>rlhf ppo</c>. Every service is the same host its own executable runs.
+/// embedded default of <c>rlhf ppo</c>. Every service is built by its own host's composition (the
+/// <see cref="EmbeddedHosts"/> the caller passes, e.g. <c>PolicyServiceHost.Build</c>).
 /// </summary>
 public sealed class EmbeddedSuite : IAsyncDisposable
 {
@@ -23,20 +46,28 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     /// <summary>Roles hosted.</summary>
     public IReadOnlyCollection<ModelRole> Roles => _services.Keys;
 
-    /// <summary>Starts a host per entry of <paramref name="models"/> on 127.0.0.1 with a free port.</summary>
+    /// <summary>
+    /// Starts a host per entry of <paramref name="models"/> on 127.0.0.1 with a free port and waits until each has
+    /// loaded its model.
+    /// </summary>
+    /// <param name="hosts">The host factory of every role.</param>
     /// <param name="models">The services to host and their weights.</param>
     /// <param name="threads">Engine threads per service (0 = all cores).</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
-    public static async Task<EmbeddedSuite> StartAsync(IReadOnlyDictionary<ModelRole, EmbeddedModel> models, int threads, CancellationToken cancellationToken)
+    /// <exception cref="FileNotFoundException">A checkpoint or tokenizer is missing.</exception>
+    /// <exception cref="InvalidDataException">A checkpoint or tokenizer is malformed.</exception>
+    public static async Task<EmbeddedSuite> StartAsync(EmbeddedHosts hosts,
+        IReadOnlyDictionary<ModelRole, EmbeddedModel> models, int threads, CancellationToken cancellationToken)
     {
         var suite = new EmbeddedSuite();
         try
         {
             foreach (var (role, model) in models)
             {
-                var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], HostSettings(model, threads));
+                var app = hosts[role](["--urls", "http://127.0.0.1:0"], HostSettings(model, threads));
                 await app.StartAsync(cancellationToken).ConfigureAwait(false);
                 suite._services[role] = (app, app.BoundAddress());
+                await app.Services.GetRequiredService<ModelHost>().Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             return suite;
         }
@@ -61,7 +92,7 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             ["Model:Checkpoint"] = model.Checkpoint,
             ["Model:Tokenizer"] = model.Tokenizer ?? "",
             ["Model:Threads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Logging:Level"] = "Warning",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Auth:Enabled"] = "false",
             ["Host:Embedded"] = "true",
         };

@@ -1,4 +1,5 @@
-using Rlhf.Grpc;
+using Grpc.Core;
+using Rlhf.Contracts;
 
 namespace Rlhf.ModelServices;
 
@@ -50,7 +51,7 @@ public sealed class ForwardStateStore<TState>
         if (bytes > CapacityBytes)
         {
             _release?.Invoke(state);
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw Rpc.Error(StatusCode.ResourceExhausted,
                 $"the forward pass keeps {bytes} bytes of activations, more than the store's {CapacityBytes}; use smaller minibatches or raise Model:ForwardStoreBytes");
         }
         var id = Guid.NewGuid().ToString("N");
@@ -102,7 +103,7 @@ public sealed class ForwardStateStore<TState>
         }
     }
 
-    private RpcException NotFound(string forwardId) => new(StatusCode.NotFound,
+    private RpcException NotFound(string forwardId) => Rpc.Error(StatusCode.NotFound,
         $"forward_id '{forwardId}' is unknown, expired (after {Expiry.TotalSeconds:0} s), evicted, or already used by Backward; run ComputeLogProbs/ComputeValues with keep_for_backward again");
 
     private void Sweep()

@@ -1,6 +1,7 @@
 using Rlhf.Engine;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.ModelServices;
 
@@ -13,7 +14,7 @@ public static class LogProbs
     {
         var temperature = request.HasTemperature ? request.Temperature : 1f;
         if (!(temperature > 0 && temperature <= 10))
-            throw new RpcException(StatusCode.InvalidArgument, $"temperature must be in (0, 10], got {temperature}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"temperature must be in (0, 10], got {temperature}");
         var batch = operations.Host.Decoder.Decode(request.Sequences, SequenceKind.PromptAndResponse);
         var options = new ForwardOptions
         {

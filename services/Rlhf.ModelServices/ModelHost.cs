@@ -1,41 +1,39 @@
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 using Rlhf.Engine;
 using Rlhf.Engine.Tokenization;
-using Rlhf.Protos.V1;
 
 namespace Rlhf.ModelServices;
 
 /// <summary>
 /// One served model and everything a service keeps around it: exclusive access (the backend is not thread-safe, and
 /// a 2-core machine gains nothing from overlapping forwards), the training lease, the store of kept activations, the
-/// tokenizer, and the model version (checkpoint id, optimizer steps, process instance id).
+/// tokenizer, and the model version (checkpoint id, optimizer steps, process instance id). The model is loaded after
+/// the server starts (<see cref="Load"/>, run by <see cref="ModelLoader"/>): until then every call is UNAVAILABLE and
+/// health reports NOT_SERVING.
 /// </summary>
 public sealed class ModelHost : IDisposable
 {
     private readonly SemaphoreSlim _exclusive = new(1, 1);
-    private readonly ISequenceModel _model;
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TimeProvider _time;
+    private Loaded? _loaded;
     private long _step;
-    private string _checkpointId;
 
     /// <param name="serviceName">Fully-qualified service name, e.g. <c>rlhf.v1.PolicyService</c>.</param>
     /// <param name="trainable">Whether training RPCs are accepted.</param>
-    /// <param name="model">The loaded model.</param>
-    /// <param name="tokenizer">Tokenizer for text requests, or null.</param>
-    /// <param name="checkpointId">Identifier of the loaded checkpoint.</param>
-    /// <param name="options">Limits and store budget.</param>
+    /// <param name="options">What to load, limits and store budget.</param>
     /// <param name="time">Clock for the lease and the store (tests move it).</param>
-    public ModelHost(string serviceName, bool trainable, ISequenceModel model, Llama2Tokenizer? tokenizer,
-        string checkpointId, ModelOptions options, TimeProvider? time = null)
+    public ModelHost(string serviceName, bool trainable, ModelOptions options, TimeProvider? time = null)
     {
         ServiceName = serviceName;
         Trainable = trainable;
-        _model = model;
-        Tokenizer = tokenizer;
-        _checkpointId = checkpointId;
         Options = options;
-        Lease = new TrainingLease(time);
+        _time = time ?? TimeProvider.System;
+        Lease = new TrainingLease(_time);
         Store = new ForwardStateStore<KeptForward>(options.ForwardStoreBytes, TimeSpan.FromSeconds(options.ForwardExpirySeconds),
-            time, kept => kept.State.Release());
-        Decoder = new SequenceDecoder(model.Config, tokenizer, options.MaxBatchSize, options.MaxTextBytes);
+            _time, kept => kept.State.Release());
     }
 
     /// <summary>Fully-qualified service name.</summary>
@@ -44,10 +42,7 @@ public sealed class ModelHost : IDisposable
     /// <summary>Whether training RPCs are accepted.</summary>
     public bool Trainable { get; }
 
-    /// <summary>Tokenizer for text requests, or null.</summary>
-    public Llama2Tokenizer? Tokenizer { get; }
-
-    /// <summary>Limits and store budget.</summary>
+    /// <summary>What to load, limits and store budget.</summary>
     public ModelOptions Options { get; }
 
     /// <summary>The training lease.</summary>
@@ -56,26 +51,63 @@ public sealed class ModelHost : IDisposable
     /// <summary>Activations kept for Backward.</summary>
     public ForwardStateStore<KeptForward> Store { get; }
 
-    /// <summary>Request validation for this model's vocabulary and limits.</summary>
-    public SequenceDecoder Decoder { get; private set; }
-
     /// <summary>Random id of this process's host, new at every start.</summary>
     public string InstanceId { get; } = Guid.NewGuid().ToString("N")[..12];
 
+    /// <summary>Completes when the model is loaded; faults with the load's error.</summary>
+    public Task Ready => _ready.Task;
+
+    /// <summary>Whether the model is loaded.</summary>
+    public bool IsLoaded => Volatile.Read(ref _loaded) is not null;
+
+    /// <summary>Tokenizer for text requests, or null.</summary>
+    public Llama2Tokenizer? Tokenizer => Require().Tokenizer;
+
+    /// <summary>Request validation for this model's vocabulary and limits.</summary>
+    public SequenceDecoder Decoder => Require().Decoder;
+
     /// <summary>The model's architecture.</summary>
-    public ModelConfig Config => _model.Config;
+    public ModelConfig Config => Require().Model.Config;
 
     /// <summary>The version of the weights now served.</summary>
-    public ModelVersion Version => new() { CheckpointId = _checkpointId, Step = Interlocked.Read(ref _step), InstanceId = InstanceId };
+    public ModelVersion Version => new() { CheckpointId = Require().CheckpointId, Step = Interlocked.Read(ref _step), InstanceId = InstanceId };
+
+    /// <summary>
+    /// Loads <see cref="ModelOptions.Checkpoint"/> (and its tokenizer) on the engine with <see cref="ModelOptions.Threads"/>
+    /// threads, and marks the host ready.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The checkpoint or tokenizer does not exist.</exception>
+    /// <exception cref="InvalidDataException">A file is malformed (named in the message).</exception>
+    public void Load()
+    {
+        try
+        {
+            var checkpoint = Path.GetFullPath(Options.Checkpoint);
+            var tokenizerPath = Checkpoints.TokenizerPath(checkpoint, Options.Tokenizer);
+            var tokenizer = tokenizerPath is null ? null : Llama2Tokenizer.Load(tokenizerPath);
+            var threads = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;
+            var model = EngineSequenceModel.Load(checkpoint, new EngineOptions { Threads = threads }, tokenizerPath: tokenizerPath);
+            Volatile.Write(ref _loaded, new Loaded(model, tokenizer, Checkpoints.Identify(checkpoint),
+                new SequenceDecoder(model.Config, tokenizer, Options.MaxBatchSize, Options.MaxTextBytes)));
+            _ready.TrySetResult();
+        }
+        catch (Exception e)
+        {
+            _ready.TrySetException(e);
+            throw;
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> with exclusive access to the model, on the thread pool.</summary>
+    /// <exception cref="RpcException">UNAVAILABLE while the model is still loading.</exception>
     public async Task<T> RunAsync<T>(Func<ISequenceModel, T> work, CancellationToken cancellationToken)
     {
+        var loaded = Require();
         await _exclusive.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return await Task.Run(() => work(_model), CancellationToken.None).ConfigureAwait(false);
+            return await Task.Run(() => work(loaded.Model), CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -93,16 +125,17 @@ public sealed class ModelHost : IDisposable
     /// <summary>Records that new weights were loaded (call inside <see cref="RunAsync{T}"/>).</summary>
     public void OnLoaded(string checkpointId)
     {
-        _checkpointId = checkpointId;
+        var loaded = Require();
         Interlocked.Exchange(ref _step, 0);
         Store.Clear();
-        Decoder = Decoder with { Config = _model.Config };
+        Volatile.Write(ref _loaded, loaded with { CheckpointId = checkpointId, Decoder = loaded.Decoder with { Config = loaded.Model.Config } });
     }
 
     /// <summary>What GetModelInfo reports.</summary>
     public ModelInfo Info()
     {
-        var c = _model.Config;
+        var loaded = Require();
+        var c = loaded.Model.Config;
         return new ModelInfo
         {
             Service = ServiceName,
@@ -112,9 +145,9 @@ public sealed class ModelHost : IDisposable
                 Dim = c.Dim, HiddenDim = c.HiddenDim, NLayers = c.NLayers, NHeads = c.NHeads, NKvHeads = c.NKvHeads,
                 VocabSize = c.VocabSize, MaxSeqLen = c.MaxSeqLen, TiedEmbeddings = c.TiedEmbeddings,
             },
-            ParameterCount = _model.ParameterCount,
+            ParameterCount = loaded.Model.ParameterCount,
             VocabSize = c.VocabSize,
-            TokenizerFingerprint = Tokenizer?.Fingerprint ?? "",
+            TokenizerFingerprint = loaded.Tokenizer?.Fingerprint ?? "",
             ModelVersion = Version,
             Trainable = Trainable,
             LeaseRunId = Trainable ? Lease.Holder ?? "" : "",
@@ -125,7 +158,12 @@ public sealed class ModelHost : IDisposable
     public void Dispose()
     {
         Store.Clear();
-        _model.Dispose();
+        _loaded?.Model.Dispose();
         _exclusive.Dispose();
     }
+
+    private Loaded Require() => Volatile.Read(ref _loaded)
+        ?? throw Rpc.Error(StatusCode.Unavailable, $"{ServiceName} is still loading its model ({Options.Checkpoint}); retry shortly");
+
+    private sealed record Loaded(ISequenceModel Model, Llama2Tokenizer? Tokenizer, string CheckpointId, SequenceDecoder Decoder);
 }

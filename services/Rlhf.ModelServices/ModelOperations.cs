@@ -1,6 +1,7 @@
 using Rlhf.Engine;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.ModelServices;
 
@@ -47,7 +48,7 @@ public sealed class ModelOperations(ModelHost host)
         if (options.KeepForBackward)
         {
             if (!Host.Trainable)
-                throw new RpcException(StatusCode.FailedPrecondition, $"{Host.ServiceName} is frozen: keep_for_backward is not available");
+                throw Rpc.Error(StatusCode.FailedPrecondition, $"{Host.ServiceName} is frozen: keep_for_backward is not available");
             Host.Lease.Require(runId);
         }
         var result = await Host.RunAsync(m => m.Forward(batch, options), cancellationToken).ConfigureAwait(false);
@@ -69,17 +70,17 @@ public sealed class ModelOperations(ModelHost host)
         Host.Lease.Require(request.RunId);
         var kept = Host.Store.Peek(request.ForwardId);
         if (request.GradLogprobs.IsGiven() && !kept.HasLogprobs)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"grad_logprobs given, but {Host.ServiceName} computed no logprobs in this forward pass");
         if (request.GradEntropies.IsGiven() && !kept.HasEntropy)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_entropies given, but {Host.ServiceName} computed no entropies in this forward pass"
+            throw Rpc.Error(StatusCode.InvalidArgument, $"grad_entropies given, but {Host.ServiceName} computed no entropies in this forward pass"
                 + (kept.HasLogprobs ? " (set compute_entropy)" : ""));
         if (request.GradValues.IsGiven() && !kept.HasValues)
-            throw new RpcException(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"grad_values given, but {Host.ServiceName} computed no values in this forward pass");
         var gradLogprobs = request.GradLogprobs.UnpackChecked(kept.ResponseLengths, "grad_logprobs");
         var gradEntropies = request.GradEntropies.UnpackChecked(kept.ResponseLengths, "grad_entropies");
         var gradValues = request.GradValues.UnpackChecked(kept.ResponseLengths, "grad_values");
         if (gradLogprobs is null && gradEntropies is null && gradValues is null)
-            throw new RpcException(StatusCode.InvalidArgument, "no gradient given: set grad_logprobs, grad_entropies or grad_values");
+            throw Rpc.Error(StatusCode.InvalidArgument, "no gradient given: set grad_logprobs, grad_entropies or grad_values");
         var taken = Host.Store.Take(request.ForwardId);
         var grads = new BackwardGrads(gradLogprobs, gradEntropies, gradValues);
         await Host.RunAsync(m => { m.Backward(taken.State, grads); return 0; }, CancellationToken.None).ConfigureAwait(false);
@@ -96,13 +97,13 @@ public sealed class ModelOperations(ModelHost host)
         RequireTrainable();
         Host.Lease.Require(request.RunId);
         if (!(request.LearningRate > 0 && request.LearningRate <= 1))
-            throw new RpcException(StatusCode.InvalidArgument, $"learning_rate must be in (0, 1], got {request.LearningRate}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"learning_rate must be in (0, 1], got {request.LearningRate}");
         if (!(request.MaxGradNorm >= 0) || float.IsInfinity(request.MaxGradNorm))
-            throw new RpcException(StatusCode.InvalidArgument, $"max_grad_norm must be finite and ≥ 0 (0 disables clipping), got {request.MaxGradNorm}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"max_grad_norm must be finite and ≥ 0 (0 disables clipping), got {request.MaxGradNorm}");
         if (!(request.GradientScale >= 0) || float.IsInfinity(request.GradientScale))
-            throw new RpcException(StatusCode.InvalidArgument, $"gradient_scale must be finite and ≥ 0 (0 means 1), got {request.GradientScale}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"gradient_scale must be finite and ≥ 0 (0 means 1), got {request.GradientScale}");
         if (Volatile.Read(ref _accumulated) == 0)
-            throw new RpcException(StatusCode.FailedPrecondition, "no gradients accumulated since the last OptimizerStep; call Backward first");
+            throw Rpc.Error(StatusCode.FailedPrecondition, "no gradients accumulated since the last OptimizerStep; call Backward first");
         var scale = request.GradientScale == 0 ? 1f : request.GradientScale;
         float norm;
         try
@@ -118,7 +119,7 @@ public sealed class ModelOperations(ModelHost host)
         {
             // Finite per-token gradients can still overflow in the parameter gradients; the model dropped them.
             Interlocked.Exchange(ref _accumulated, 0);
-            throw new RpcException(StatusCode.InvalidArgument, $"{e.Message}; send smaller gradients (check the loss scale) and run Backward again");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"{e.Message}; send smaller gradients (check the loss scale) and run Backward again");
         }
         Interlocked.Exchange(ref _accumulated, 0);
         return new OptimizerStepResponse { GradNorm = norm, ModelVersion = Host.Version };
@@ -130,7 +131,7 @@ public sealed class ModelOperations(ModelHost host)
         RequireTrainable();
         Host.Lease.Require(request.RunId);
         if (string.IsNullOrWhiteSpace(request.Path))
-            throw new RpcException(StatusCode.InvalidArgument, "path is required: the checkpoint directory to write");
+            throw Rpc.Error(StatusCode.InvalidArgument, "path is required: the checkpoint directory to write");
         var path = Path.GetFullPath(request.Path);
         await Host.RunAsync(m => { Checkpoints.Save(m, path, request.IncludeOptimizerState); return 0; }, cancellationToken).ConfigureAwait(false);
         return new SaveCheckpointResponse { Path = path, ModelVersion = Host.Version };
@@ -158,7 +159,7 @@ public sealed class ModelOperations(ModelHost host)
         if (Host.Trainable)
             Host.Lease.Require(request.RunId);
         if (string.IsNullOrWhiteSpace(request.Path))
-            throw new RpcException(StatusCode.InvalidArgument, "path is required: a llama2.c .bin file or a checkpoint directory");
+            throw Rpc.Error(StatusCode.InvalidArgument, "path is required: a llama2.c .bin file or a checkpoint directory");
         var path = Path.GetFullPath(request.Path);
         var commit = prepare?.Invoke(path);
         var checkpointId = Checkpoints.Identify(path); // hashes the weights file: done before taking the model
@@ -176,6 +177,6 @@ public sealed class ModelOperations(ModelHost host)
     private void RequireTrainable()
     {
         if (!Host.Trainable)
-            throw new RpcException(StatusCode.FailedPrecondition, $"{Host.ServiceName} is frozen and accepts no training RPCs");
+            throw Rpc.Error(StatusCode.FailedPrecondition, $"{Host.ServiceName} is frozen and accepts no training RPCs");
     }
 }

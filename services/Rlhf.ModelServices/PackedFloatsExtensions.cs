@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.ModelServices;
 
@@ -35,7 +36,7 @@ public static class PackedFloatsExtensions
         if (!packed.IsGiven())
             return null;
         if (packed.Lengths.Count != expectedLengths.Count)
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw Rpc.Error(StatusCode.InvalidArgument,
                 $"{field} has {packed.Lengths.Count} sequences but the forward pass had {expectedLengths.Count}");
         var rows = new float[expectedLengths.Count][];
         var offset = 0;
@@ -43,17 +44,17 @@ public static class PackedFloatsExtensions
         {
             var n = packed.Lengths[i];
             if (n != expectedLengths[i])
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw Rpc.Error(StatusCode.InvalidArgument,
                     $"{field}: sequence {i} has {n} entries but its response has {expectedLengths[i]} tokens (one entry per response token)");
             if (offset + n > packed.Values.Count)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw Rpc.Error(StatusCode.InvalidArgument,
                     $"{field}: lengths sum to more than the {packed.Values.Count} values given");
             var row = new float[n];
             for (var t = 0; t < n; t++)
             {
                 var v = packed.Values[offset + t];
                 if (!float.IsFinite(v))
-                    throw new RpcException(StatusCode.InvalidArgument,
+                    throw Rpc.Error(StatusCode.InvalidArgument,
                         $"{field}: sequence {i}, token {t} is {v}; gradients must be finite (check the loss for overflow)");
                 row[t] = v;
             }
@@ -61,7 +62,7 @@ public static class PackedFloatsExtensions
             offset += n;
         }
         if (offset != packed.Values.Count)
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw Rpc.Error(StatusCode.InvalidArgument,
                 $"{field}: lengths sum to {offset} but {packed.Values.Count} values were given");
         return rows;
     }

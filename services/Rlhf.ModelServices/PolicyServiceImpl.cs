@@ -1,16 +1,22 @@
 using System.Threading.Channels;
 using Rlhf.Engine;
 using Rlhf.Engine.Tokenization;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Microsoft.AspNetCore.Authorization;
+using Rlhf.Contracts.V1;
+using Rlhf.ServiceDefaults.Authentication;
 
 namespace Rlhf.ModelServices;
 
 /// <summary>rlhf.v1.PolicyService: the actor. Samples responses, computes differentiable logprobs, and is trained by gradient push.</summary>
-public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableModelService(operations)
+public sealed class PolicyServiceImpl(ModelOperations operations) : PolicyService.PolicyServiceBase
 {
+    private ModelOperations Operations { get; } = operations;
+
     /// <summary>Samples responses for a batch of prompts (prompt-major: generation i·n + j is sample j of prompt i).</summary>
-    public async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override async Task<GenerateResponse> Generate(GenerateRequest request, ServerCallContext context)
     {
         var (expanded, options, n) = Prepare(request);
         options = options with { CancellationToken = context.CancellationToken };
@@ -25,7 +31,8 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     /// Like Generate, streamed as tokens are sampled: one chunk per sampled token of a generation (its id, behaviour
     /// logprob and the text completed so far by it), the last chunk of each generation carrying its finish reason.
     /// </summary>
-    public async Task StreamGenerate(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override async Task StreamGenerate(GenerateRequest request, IServerStreamWriter<GenerateChunk> responseStream, ServerCallContext context)
     {
         var (expanded, options, _) = Prepare(request);
         var tokenizer = Operations.Host.Tokenizer;
@@ -41,7 +48,7 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
                     GenerationIndex = g,
                     TokenIds = { token },
                     Logprobs = { logprob },
-                    FinishReason = finish is { } f ? Sampling.ToWire(f) : Protos.V1.FinishReason.Unspecified,
+                    FinishReason = finish is { } f ? Sampling.ToWire(f) : Rlhf.Contracts.V1.FinishReason.Unspecified,
                     Text = decoders is null ? "" : decoders[g].Push(token),
                 };
                 if (finish is not null && decoders is not null)
@@ -57,8 +64,44 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
     }
 
     /// <summary>Per-response-token logprobs (and entropies) at the temperature; optionally kept for Backward.</summary>
-    public async Task<ComputeLogProbsResponse> ComputeLogProbs(ComputeLogProbsRequest request, ServerCallContext context) =>
-        await LogProbs.ComputeAsync(Operations, request, context.CancellationToken).ConfigureAwait(false);
+    [Authorize(Scopes.Train)]
+    public override Task<ComputeLogProbsResponse> ComputeLogProbs(ComputeLogProbsRequest request, ServerCallContext context) =>
+        LogProbs.ComputeAsync(Operations, request, context.CancellationToken);
+
+    /// <summary>Back-propagates ∂loss/∂logprobs and ∂loss/∂entropy through a kept forward pass.</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<BackwardResponse> Backward(BackwardRequest request, ServerCallContext context) =>
+        Operations.BackwardAsync(request, context.CancellationToken);
+
+    /// <summary>Clip, AdamW, zero gradients, bump the version.</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<OptimizerStepResponse> OptimizerStep(OptimizerStepRequest request, ServerCallContext context) =>
+        Operations.OptimizerStepAsync(request, context.CancellationToken);
+
+    /// <summary>Saves the weights (and optimizer/RNG state).</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<SaveCheckpointResponse> SaveCheckpoint(SaveCheckpointRequest request, ServerCallContext context) =>
+        Operations.SaveCheckpointAsync(request, context.CancellationToken);
+
+    /// <summary>Loads weights.</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
+        Operations.LoadCheckpointAsync(request, context.CancellationToken);
+
+    /// <summary>Architecture, tokenizer fingerprint, version; any valid key may ask.</summary>
+    [Authorize(Scopes.AnyKey)]
+    public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
+        Task.FromResult(Operations.GetModelInfo());
+
+    /// <summary>Takes the training lease.</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<AcquireTrainingLeaseResponse> AcquireTrainingLease(AcquireTrainingLeaseRequest request, ServerCallContext context) =>
+        Task.FromResult(Operations.AcquireTrainingLease(request));
+
+    /// <summary>Gives the training lease back.</summary>
+    [Authorize(Scopes.Train)]
+    public override Task<ReleaseTrainingLeaseResponse> ReleaseTrainingLease(ReleaseTrainingLeaseRequest request, ServerCallContext context) =>
+        Task.FromResult(Operations.ReleaseTrainingLease(request));
 
     /// <summary>Validates the request and repeats each prompt once per sample (prompt-major).</summary>
     private (int[][] Expanded, GenerationOptions Options, int SamplesPerPrompt) Prepare(GenerateRequest request)
@@ -68,7 +111,7 @@ public sealed class PolicyServiceImpl(ModelOperations operations) : TrainableMod
         var options = Sampling.ToOptions(request.Sampling, host.Config);
         var n = Sampling.SamplesPerPrompt(request.Sampling);
         if (prompts.Length * n > host.Options.MaxBatchSize)
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw Rpc.Error(StatusCode.ResourceExhausted,
                 $"{prompts.Length} prompts × {n} samples = {prompts.Length * n} generations; at most {host.Options.MaxBatchSize} per call (Model:MaxBatchSize)");
         var expanded = new int[prompts.Length * n][];
         for (var i = 0; i < prompts.Length; i++)

@@ -1,7 +1,10 @@
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
+using Rlhf.ServiceDefaults.Authentication;
 
 namespace Rlhf.ModelServices;
 
@@ -12,7 +15,7 @@ namespace Rlhf.ModelServices;
 /// Each forward pass reads the calibration and the model version with the weights, so a response never mixes a
 /// reload's before and after.
 /// </summary>
-public sealed class RewardServiceImpl : IAsyncDisposable
+public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncDisposable
 {
     private readonly ModelOperations _operations;
     private readonly MicroBatcher<TokenSequence, Scored>? _batcher;
@@ -22,12 +25,11 @@ public sealed class RewardServiceImpl : IAsyncDisposable
 
     /// <param name="operations">The served reward model.</param>
     /// <param name="options">Micro-batching options.</param>
-    /// <param name="calibration">Calibration of the loaded checkpoint.</param>
     /// <param name="metrics">Where batch sizes are reported; may be null.</param>
-    public RewardServiceImpl(ModelOperations operations, RewardServiceOptions options, RewardCalibration calibration, RewardMetrics? metrics = null)
+    public RewardServiceImpl(ModelOperations operations, RewardServiceOptions options, RewardMetrics? metrics = null)
     {
         _operations = operations;
-        _calibration = calibration;
+        _calibration = RewardCalibration.LoadOrIdentity(Path.GetFullPath(operations.Host.Options.Checkpoint));
         Metrics = metrics;
         if (options.Batching)
             _batcher = new MicroBatcher<TokenSequence, Scored>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs));
@@ -36,7 +38,8 @@ public sealed class RewardServiceImpl : IAsyncDisposable
     private RewardMetrics? Metrics { get; }
 
     /// <summary>Scores each (prompt, response).</summary>
-    public async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
+    [Authorize(Scopes.Score)]
+    public override async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
     {
         var batch = _operations.Host.Decoder.Decode(request.Sequences, SequenceKind.PromptAndResponse, truncateKeepEnd: true);
         var scored = _batcher is null
@@ -55,11 +58,13 @@ public sealed class RewardServiceImpl : IAsyncDisposable
     }
 
     /// <summary>Architecture, tokenizer fingerprint, version.</summary>
-    public Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
+    [Authorize(Scopes.Score)]
+    public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(_operations.GetModelInfo());
 
     /// <summary>Hot-reloads weights and calibration.</summary>
-    public Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
+    [Authorize(Scopes.Train)]
+    public override Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
         _operations.LoadCheckpointAsync(request, path =>
         {
             RewardCalibration calibration;
@@ -69,7 +74,7 @@ public sealed class RewardServiceImpl : IAsyncDisposable
             }
             catch (InvalidDataException e)
             {
-                throw new RpcException(StatusCode.FailedPrecondition, e.Message);
+                throw Rpc.Error(StatusCode.FailedPrecondition, e.Message);
             }
             return () => _calibration = calibration;
         }, context.CancellationToken);

@@ -1,7 +1,8 @@
 using Rlhf.Engine;
 using Rlhf.Engine.Tokenization;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.ModelServices;
 
@@ -19,19 +20,19 @@ public static class Sampling
         var temperature = p.HasTemperature ? p.Temperature : 1f;
         var topP = p.HasTopP ? p.TopP : 1f;
         if (!(temperature >= 0 && temperature <= 10))
-            throw new RpcException(StatusCode.InvalidArgument, $"sampling.temperature must be in [0, 10] (0 = greedy), got {temperature}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.temperature must be in [0, 10] (0 = greedy), got {temperature}");
         if (!(topP > 0 && topP <= 1))
-            throw new RpcException(StatusCode.InvalidArgument, $"sampling.top_p must be in (0, 1], got {topP}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.top_p must be in (0, 1], got {topP}");
         if (p.TopK < 0 || p.TopK > config.VocabSize)
-            throw new RpcException(StatusCode.InvalidArgument, $"sampling.top_k must be in [0, {config.VocabSize}] (0 disables), got {p.TopK}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.top_k must be in [0, {config.VocabSize}] (0 disables), got {p.TopK}");
         if (p.MaxNewTokens < 1 || p.MaxNewTokens >= config.MaxSeqLen)
-            throw new RpcException(StatusCode.InvalidArgument, $"sampling.max_new_tokens must be in [1, {config.MaxSeqLen - 1}], got {p.MaxNewTokens}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.max_new_tokens must be in [1, {config.MaxSeqLen - 1}], got {p.MaxNewTokens}");
         if (p.NumSamplesPerPrompt < 0 || p.NumSamplesPerPrompt > MaxSamplesPerPrompt)
-            throw new RpcException(StatusCode.InvalidArgument, $"sampling.num_samples_per_prompt must be in [0, {MaxSamplesPerPrompt}] (0 means 1), got {p.NumSamplesPerPrompt}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.num_samples_per_prompt must be in [0, {MaxSamplesPerPrompt}] (0 means 1), got {p.NumSamplesPerPrompt}");
         foreach (var id in p.StopTokenIds)
         {
             if ((uint)id >= (uint)config.VocabSize)
-                throw new RpcException(StatusCode.InvalidArgument, $"sampling.stop_token_ids contains {id}, outside the vocabulary [0, {config.VocabSize})");
+                throw Rpc.Error(StatusCode.InvalidArgument, $"sampling.stop_token_ids contains {id}, outside the vocabulary [0, {config.VocabSize})");
         }
         return new GenerationOptions
         {
@@ -48,11 +49,11 @@ public static class Sampling
     public static int SamplesPerPrompt(SamplingParams? p) => p is null || p.NumSamplesPerPrompt == 0 ? 1 : p.NumSamplesPerPrompt;
 
     /// <summary>The wire form of a finish reason.</summary>
-    public static Protos.V1.FinishReason ToWire(Engine.FinishReason reason) => reason switch
+    public static Contracts.V1.FinishReason ToWire(Engine.FinishReason reason) => reason switch
     {
-        Engine.FinishReason.Stop => Protos.V1.FinishReason.Stop,
-        Engine.FinishReason.Length => Protos.V1.FinishReason.Length,
-        _ => Protos.V1.FinishReason.Unspecified,
+        Engine.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
+        Engine.FinishReason.Length => Contracts.V1.FinishReason.Length,
+        _ => Contracts.V1.FinishReason.Unspecified,
     };
 
     /// <summary>The text of <paramref name="response"/> as it continues <paramref name="prompt"/>, BOS/EOS left out ("" without a tokenizer).</summary>

@@ -2,8 +2,9 @@ using System.Text;
 using Google.Protobuf.Collections;
 using Rlhf.Engine;
 using Rlhf.Engine.Tokenization;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.ModelServices;
 
@@ -37,9 +38,9 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
     public TokenSequence[] Decode(RepeatedField<Sequence> sequences, SequenceKind kind, bool truncateKeepEnd = false)
     {
         if (sequences.Count == 0)
-            throw new RpcException(StatusCode.InvalidArgument, "the request has no sequences; send at least one");
+            throw Rpc.Error(StatusCode.InvalidArgument, "the request has no sequences; send at least one");
         if (sequences.Count > MaxBatchSize)
-            throw new RpcException(StatusCode.ResourceExhausted,
+            throw Rpc.Error(StatusCode.ResourceExhausted,
                 $"the request has {sequences.Count} sequences; this service accepts at most {MaxBatchSize} per call (Model:MaxBatchSize): split the batch");
         var result = new TokenSequence[sequences.Count];
         for (var i = 0; i < result.Length; i++)
@@ -48,9 +49,9 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
             var hasIds = s.PromptIds.Count > 0 || s.ResponseIds.Count > 0;
             var hasText = s.PromptText.Length > 0 || s.ResponseText.Length > 0;
             if (hasIds && hasText)
-                throw new RpcException(StatusCode.InvalidArgument, $"sequence {i} gives both token ids and text; give one or the other");
+                throw Rpc.Error(StatusCode.InvalidArgument, $"sequence {i} gives both token ids and text; give one or the other");
             if (kind == SequenceKind.PromptOnly && (s.ResponseIds.Count > 0 || s.ResponseText.Length > 0))
-                throw new RpcException(StatusCode.InvalidArgument, $"sequence {i} has a response; Generate takes prompts only");
+                throw Rpc.Error(StatusCode.InvalidArgument, $"sequence {i} has a response; Generate takes prompts only");
             var seq = hasText ? FromText(i, s.PromptText, s.ResponseText) : FromIds(i, s);
             result[i] = CheckLength(i, seq, kind, truncateKeepEnd);
         }
@@ -60,7 +61,7 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
     private TokenSequence FromIds(int i, Sequence s)
     {
         if (s.PromptIds.Count == 0)
-            throw new RpcException(StatusCode.InvalidArgument,
+            throw Rpc.Error(StatusCode.InvalidArgument,
                 $"sequence {i} has no prompt_ids; a sequence needs at least one prompt token (BOS = {Llama2Tokenizer.BosId})");
         return new TokenSequence(CheckIds(i, "prompt_ids", s.PromptIds), CheckIds(i, "response_ids", s.ResponseIds));
     }
@@ -72,7 +73,7 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
         {
             var id = ids[t];
             if ((uint)id >= (uint)Config.VocabSize)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw Rpc.Error(StatusCode.InvalidArgument,
                     $"sequence {i}: {field}[{t}] = {id} is outside the vocabulary [0, {Config.VocabSize})");
             result[t] = id;
         }
@@ -82,12 +83,12 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
     private TokenSequence FromText(int i, string prompt, string response)
     {
         if (Tokenizer is null)
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw Rpc.Error(StatusCode.FailedPrecondition,
                 $"sequence {i} is text but this service has no tokenizer (Model:Tokenizer); send token ids");
         foreach (var (name, text) in new[] { ("prompt_text", prompt), ("response_text", response) })
         {
             if (Encoding.UTF8.GetByteCount(text) > MaxTextBytes)
-                throw new RpcException(StatusCode.InvalidArgument,
+                throw Rpc.Error(StatusCode.InvalidArgument,
                     $"sequence {i}: {name} is longer than {MaxTextBytes} UTF-8 bytes (Model:MaxTextBytes)");
         }
         // The prompt is encoded with BOS; the response is the tail of the joint encoding, so that a response that
@@ -110,7 +111,7 @@ public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokeni
         if (seq.Length <= limit)
             return seq;
         if (!truncateKeepEnd)
-            throw new RpcException(StatusCode.OutOfRange,
+            throw Rpc.Error(StatusCode.OutOfRange,
                 $"sequence {i} has {seq.Length} tokens; this model accepts at most {limit} ({(kind == SequenceKind.PromptOnly ? "max_seq_len − 1 for a prompt" : "max_seq_len")} = {max})");
         // Keep the end: drop the oldest prompt tokens first, then response tokens.
         var drop = seq.Length - max;

@@ -1,4 +1,5 @@
-using Rlhf.Grpc;
+using Grpc.Core;
+using Rlhf.Contracts;
 
 namespace Rlhf.ModelServices;
 
@@ -30,12 +31,12 @@ public sealed class TrainingLease
     {
         ValidateRunId(runId);
         if (ttl <= TimeSpan.Zero || ttl > TimeSpan.FromDays(1))
-            throw new RpcException(StatusCode.InvalidArgument, $"ttl_seconds must be in [1, 86400], got {ttl.TotalSeconds:0}");
+            throw Rpc.Error(StatusCode.InvalidArgument, $"ttl_seconds must be in [1, 86400], got {ttl.TotalSeconds:0}");
         lock (_gate)
         {
             ExpireIfDue();
             if (_holder is not null && _holder != runId)
-                throw new RpcException(StatusCode.FailedPrecondition,
+                throw Rpc.Error(StatusCode.FailedPrecondition,
                     $"the training lease is held by run '{_holder}' until {_expiresAt:O}; wait for it to finish or release it");
             _holder = runId;
             _ttl = ttl;
@@ -56,7 +57,7 @@ public sealed class TrainingLease
                 var why = _holder is null
                     ? "no run holds the training lease (it expired, or the service restarted and lost the run's state; resume the run from its last checkpoint)"
                     : $"the training lease is held by run '{_holder}'";
-                throw new RpcException(StatusCode.FailedPrecondition, $"run '{runId}' does not hold the training lease: {why}");
+                throw Rpc.Error(StatusCode.FailedPrecondition, $"run '{runId}' does not hold the training lease: {why}");
             }
             _expiresAt = _time.GetUtcNow() + _ttl;
         }
@@ -70,7 +71,7 @@ public sealed class TrainingLease
         {
             ExpireIfDue();
             if (_holder != runId)
-                throw new RpcException(StatusCode.FailedPrecondition, $"run '{runId}' does not hold the training lease");
+                throw Rpc.Error(StatusCode.FailedPrecondition, $"run '{runId}' does not hold the training lease");
             _holder = null;
         }
     }
@@ -84,6 +85,6 @@ public sealed class TrainingLease
     private static void ValidateRunId(string runId)
     {
         if (string.IsNullOrEmpty(runId) || runId.Length > 128)
-            throw new RpcException(StatusCode.InvalidArgument, "run_id must be a non-empty string of at most 128 characters");
+            throw Rpc.Error(StatusCode.InvalidArgument, "run_id must be a non-empty string of at most 128 characters");
     }
 }

@@ -1,16 +1,21 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Rlhf.ModelServices;
 
 namespace Rlhf.Orchestration.Hosting;
 
-/// <summary>Registers the OrchestratorService on a host built by <c>RlhfServiceHost.CreateBuilder</c>.</summary>
+/// <summary>Registers the OrchestratorService on a host with the service defaults.</summary>
 public static class OrchestratorHosting
 {
-    /// <summary>Binds and validates the <c>Orchestrator</c> section and registers <see cref="OrchestratorServiceImpl"/> as a singleton.</summary>
+    /// <summary>
+    /// Binds and validates the <c>Orchestrator</c> section and registers <see cref="OrchestratorServiceImpl"/> as a
+    /// singleton, with <paramref name="hosts"/> for runs that host model services in this process.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The section is unusable (the message names the key).</exception>
-    public static WebApplicationBuilder AddOrchestrator(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddOrchestrator(this WebApplicationBuilder builder, EmbeddedHosts hosts)
     {
+        builder.Services.AddSingleton(hosts);
         var options = builder.Configuration.GetSection(OrchestratorOptions.Section).Get<OrchestratorOptions>() ?? new OrchestratorOptions();
         options.Validate();
         builder.Services.AddSingleton(options);

@@ -1,12 +1,16 @@
 using System.Collections.Concurrent;
 using System.Text;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Logging;
-using Rlhf.Grpc;
+using Rlhf.ModelServices;
+using Rlhf.ServiceDefaults.Authentication;
+using Grpc.Core;
+using Rlhf.Contracts;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Runs;
 using Rlhf.Orchestration.Training;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Hosting;
 
@@ -18,7 +22,7 @@ namespace Rlhf.Orchestration.Hosting;
 /// Errors: NOT_FOUND (unknown run), ALREADY_EXISTS (run id in use), INVALID_ARGUMENT (config keys and values, gates,
 /// page tokens), FAILED_PRECONDITION (resume_from without a checkpoint, cancelling an ended run).
 /// </summary>
-public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
+public sealed partial class OrchestratorServiceImpl : OrchestratorService.OrchestratorServiceBase, IAsyncDisposable
 {
     /// <summary>Default page size of ListRuns.</summary>
     public const int DefaultPageSize = 50;
@@ -27,6 +31,7 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     public const int MaxPageSize = 500;
 
     private readonly OrchestratorOptions _options;
+    private readonly EmbeddedHosts _hosts;
     private readonly ILogger<OrchestratorServiceImpl> _logger;
     private readonly ConcurrentDictionary<string, RunRecord> _runs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Task> _tasks = new(StringComparer.Ordinal);
@@ -35,10 +40,12 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     private long _sequence;
 
     /// <param name="options">The <c>Orchestrator</c> section.</param>
+    /// <param name="hosts">The model services' compositions, for runs that host some of them in this process.</param>
     /// <param name="logger">Logger.</param>
     /// <param name="time">Clock of create_time (tests pass a fake).</param>
-    public OrchestratorServiceImpl(OrchestratorOptions options, ILogger<OrchestratorServiceImpl> logger, TimeProvider? time = null)
+    public OrchestratorServiceImpl(OrchestratorOptions options, EmbeddedHosts hosts, ILogger<OrchestratorServiceImpl> logger, TimeProvider? time = null)
     {
+        _hosts = hosts;
         options.Validate();
         _options = options;
         _logger = logger;
@@ -47,7 +54,8 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     }
 
     /// <summary>Starts a run in the background and returns it (PENDING).</summary>
-    public Task<Run> StartRun(StartRunRequest request, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override Task<Run> StartRun(StartRunRequest request, ServerCallContext context)
     {
         var runId = request.RunId.Length > 0 ? request.RunId : $"run-{_time.GetUtcNow():yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
         if (runId.Length > 128 || runId.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
@@ -70,10 +78,12 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     }
 
     /// <summary>The current state of a run.</summary>
-    public Task<Run> GetRun(GetRunRequest request, ServerCallContext context) => Task.FromResult(Find(request.RunId).Snapshot());
+    [Authorize(Scopes.Train)]
+    public override Task<Run> GetRun(GetRunRequest request, ServerCallContext context) => Task.FromResult(Find(request.RunId).Snapshot());
 
     /// <summary>Streams the finished iterations (first those already finished), until the run ends.</summary>
-    public async Task WatchRun(WatchRunRequest request, IServerStreamWriter<IterationMetrics> responseStream, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override async Task WatchRun(WatchRunRequest request, IServerStreamWriter<IterationMetrics> responseStream, ServerCallContext context)
     {
         var record = Find(request.RunId);
         var sent = 0;
@@ -90,7 +100,8 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     }
 
     /// <summary>Requests cancellation; the run ends CANCELLED at its next stage boundary.</summary>
-    public Task<Run> CancelRun(CancelRunRequest request, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override Task<Run> CancelRun(CancelRunRequest request, ServerCallContext context)
     {
         var record = Find(request.RunId);
         if (record.IsFinished)
@@ -101,7 +112,8 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     }
 
     /// <summary>Runs, newest first, a page at a time.</summary>
-    public Task<ListRunsResponse> ListRuns(ListRunsRequest request, ServerCallContext context)
+    [Authorize(Scopes.Train)]
+    public override Task<ListRunsResponse> ListRuns(ListRunsRequest request, ServerCallContext context)
     {
         if (request.PageSize < 0)
             ThrowInvalidArgument($"page_size must be ≥ 0 (got {request.PageSize})");
@@ -171,7 +183,7 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
             slot = true;
             record.MarkRunning();
             var prompts = RunEnvironment.LoadPrompts(config);
-            await using var environment = await RunEnvironment.StartAsync(config, apiKey: null, cancellationToken).ConfigureAwait(false);
+            await using var environment = await RunEnvironment.StartAsync(config, _hosts, apiKey: null, cancellationToken).ConfigureAwait(false);
             Log.RunServices(_logger, record.RunId, environment.Endpoints.ToString());
             var result = await PpoRun.RunAsync(config, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(config, prompts),
                 new PpoRunOptions(RunId: record.RunId, Gates: gates, Resume: resume,
@@ -203,7 +215,7 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
         if (runId.Length == 0)
             ThrowInvalidArgument("run_id is required");
         if (!_runs.TryGetValue(runId, out var record))
-            throw new RpcException(StatusCode.NotFound, $"run '{runId}' not found");
+            throw Rpc.Error(StatusCode.NotFound, $"run '{runId}' not found");
         return record;
     }
 
@@ -223,13 +235,13 @@ public sealed partial class OrchestratorServiceImpl : IAsyncDisposable
     }
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowInvalidArgument(string message) => throw new RpcException(StatusCode.InvalidArgument, message);
+    private static void ThrowInvalidArgument(string message) => throw Rpc.Error(StatusCode.InvalidArgument, message);
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowFailedPrecondition(string message) => throw new RpcException(StatusCode.FailedPrecondition, message);
+    private static void ThrowFailedPrecondition(string message) => throw Rpc.Error(StatusCode.FailedPrecondition, message);
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-    private static void ThrowAlreadyExists(string message) => throw new RpcException(StatusCode.AlreadyExists, message);
+    private static void ThrowAlreadyExists(string message) => throw Rpc.Error(StatusCode.AlreadyExists, message);
 
     private static partial class Log
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Rlhf.Orchestration.Config;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Hosting;
 

@@ -1,6 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Hosting;
 

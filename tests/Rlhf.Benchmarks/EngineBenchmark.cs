@@ -133,7 +133,7 @@ internal static class EngineBenchmark
     }
 
     /// <summary>The median of an odd number of values.</summary>
-    private static double Median(double[] values) => GrpcBenchmark.Percentile(values.Order().ToArray(), 0.5);
+    private static double Median(double[] values) => Stats.Percentile(values.Order().ToArray(), 0.5);
 
     private static unsafe void GemmTable(int threads, double minSeconds)
     {

@@ -3,15 +3,11 @@ using Rlhf.Benchmarks;
 // Each mode prints markdown tables (dotnet run -c Release --project tests/Rlhf.Benchmarks -- MODE …, or scripts/bench MODE):
 //   engine [--threads N] [--no-torch] [--quick]            engine training/scoring/generation tokens/s beside PyTorch 1.13
 //   reward [--seconds S] [--data DIR]                      RewardService throughput and latency, micro-batching on/off
-//   grpc [--quick] [--warmup S] [--duration S]             unary calls/s and latency: ours and python3-grpcio, each side
-//   ppo [--quick] [--iterations N] [--warmup N]            PPO iteration by stage over gRPC vs direct in-process calls
 //   decode [--quick]                                       the kernels of a batched decoding step, one by one, and memory bandwidth
 return args.FirstOrDefault() switch
 {
     "engine" => EngineBenchmark.Run(args[1..]),
     "reward" => await RewardBenchmark.RunAsync(args[1..]),
-    "grpc" => GrpcBenchmark.Run(args[1..]),
-    "ppo" => PpoBenchmark.Run(args[1..]),
     "decode" => DecodeKernelBenchmark.Run(args[1..]),
     _ => Usage(),
 };
@@ -19,7 +15,6 @@ return args.FirstOrDefault() switch
 static int Usage()
 {
     Console.Error.WriteLine("usage: Rlhf.Benchmarks engine [--threads N] [--no-torch] [--quick] | reward [--seconds S] [--data DIR]"
-        + " | grpc [--quick] [--warmup S] [--duration S] | ppo [--quick] [--iterations N] [--warmup N]"
         + " | decode [--quick]");
     return 2;
 }

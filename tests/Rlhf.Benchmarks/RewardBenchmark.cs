@@ -4,9 +4,11 @@ using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Client;
-using Rlhf.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Rlhf.Hosts;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.ServiceDefaults;
 
 namespace Rlhf.Benchmarks;
@@ -42,11 +44,11 @@ public static class RewardBenchmark
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var batching in new[] { true, false })
         {
-            var app = ModelServiceHosting.Build(ModelRole.Reward, ["--urls", "http://127.0.0.1:0"], new Dictionary<string, string?>
+            var app = OrchestratorServiceHost.ModelServiceHosts.Reward(["--urls", "http://127.0.0.1:0"], new Dictionary<string, string?>
             {
                 ["Model:Checkpoint"] = model,
                 ["Model:Threads"] = "0",
-                ["Logging:Level"] = "Warning",
+                ["Serilog:MinimumLevel:Default"] = "Warning",
                 ["Reward:Batching"] = batching ? "true" : "false",
                 ["Reward:MaxBatchSize"] = "64",
                 ["Reward:MaxWaitMs"] = "5",
@@ -55,7 +57,7 @@ public static class RewardBenchmark
             try
             {
                 using var channel = GrpcChannel.ForAddress(app.BoundAddress());
-                var client = new RewardServiceClient(channel.CreateCallInvoker());
+                var client = new RewardService.RewardServiceClient(channel);
                 using var batches = new BatchSizes(app.Services.GetRequiredService<IMeterFactory>());
                 // JIT tiering and the thread pool settle before the first cell (the first host would pay it otherwise)
                 await MeasureAsync(client, 8, TimeSpan.FromSeconds(5)).ConfigureAwait(false);
@@ -77,7 +79,7 @@ public static class RewardBenchmark
         return 0;
     }
 
-    private static async Task<Cell> MeasureAsync(RewardServiceClient client, int concurrency, TimeSpan duration)
+    private static async Task<Cell> MeasureAsync(RewardService.RewardServiceClient client, int concurrency, TimeSpan duration)
     {
         var latencies = new ConcurrentBag<double>();
         var clock = Stopwatch.StartNew();
@@ -94,7 +96,7 @@ public static class RewardBenchmark
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(Worker)).ConfigureAwait(false);
         var elapsed = clock.Elapsed.TotalSeconds;
         var sorted = latencies.Order().ToArray();
-        return new Cell(sorted.Length / elapsed, GrpcBenchmark.Percentile(sorted, 0.50), GrpcBenchmark.Percentile(sorted, 0.99));
+        return new Cell(sorted.Length / elapsed, Stats.Percentile(sorted, 0.50), Stats.Percentile(sorted, 0.99));
     }
 
     /// <summary>One sequence: BOS and 15 prompt ids, 128 response ids, deterministic per worker (ids in [3, 512)).</summary>

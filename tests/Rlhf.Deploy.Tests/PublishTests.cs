@@ -22,19 +22,19 @@ public sealed class PublishFactAttribute : FactAttribute
 [Trait("Category", "Slow")]
 public sealed class PublishTests
 {
-    [PublishFact("services/Rlhf.PolicyService/Rlhf.PolicyService.csproj")]
+    [PublishFact("services/hosts/Rlhf.PolicyService/Rlhf.PolicyService.csproj")]
     public void Publish_Policy_ProducesRunnableHost() => PublishAndCheck("policy", "Rlhf.PolicyService", "50051");
 
-    [PublishFact("services/Rlhf.ReferenceService/Rlhf.ReferenceService.csproj")]
+    [PublishFact("services/hosts/Rlhf.ReferenceService/Rlhf.ReferenceService.csproj")]
     public void Publish_Reference_ProducesRunnableHost() => PublishAndCheck("reference", "Rlhf.ReferenceService", "50052");
 
-    [PublishFact("services/Rlhf.CriticService/Rlhf.CriticService.csproj")]
+    [PublishFact("services/hosts/Rlhf.CriticService/Rlhf.CriticService.csproj")]
     public void Publish_Critic_ProducesRunnableHost() => PublishAndCheck("critic", "Rlhf.CriticService", "50053");
 
-    [PublishFact("services/Rlhf.RewardService/Rlhf.RewardService.csproj")]
+    [PublishFact("services/hosts/Rlhf.RewardService/Rlhf.RewardService.csproj")]
     public void Publish_Reward_ProducesRunnableHost() => PublishAndCheck("reward", "Rlhf.RewardService", "50054");
 
-    [PublishFact("services/Rlhf.OrchestratorService/Rlhf.OrchestratorService.csproj")]
+    [PublishFact("services/hosts/Rlhf.OrchestratorService/Rlhf.OrchestratorService.csproj")]
     public void Publish_Orchestrator_ProducesRunnableHost() => PublishAndCheck("orchestrator", "Rlhf.OrchestratorService", "50055");
 
     [PublishFact("clients/Rlhf.Cli/Rlhf.Cli.csproj")]

@@ -2,10 +2,10 @@ using System.Collections.Concurrent;
 using Google.Protobuf;
 using Rlhf.Alignment;
 using Rlhf.Client;
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Training;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Tests;
 
@@ -100,9 +100,9 @@ public sealed class PpoTrainerTests
 
     private static ModelClients Clients(bool critic)
     {
-        var invoker = new UnusedInvoker();
-        return new ModelClients(new PolicyServiceClient(invoker), new ReferenceServiceClient(invoker),
-            critic ? new CriticServiceClient(invoker) : null, new RewardServiceClient(invoker));
+        var invoker = FakeCallInvoker.Unused;
+        return new ModelClients(new PolicyService.PolicyServiceClient(invoker), new ReferenceService.ReferenceServiceClient(invoker),
+            critic ? new CriticService.CriticServiceClient(invoker) : null, new RewardService.RewardServiceClient(invoker));
     }
 
     /// <summary>
@@ -114,10 +114,10 @@ public sealed class PpoTrainerTests
         public FakeServices()
         {
             Clients = new ModelClients(
-                new PolicyServiceClient(new Service("policy", this)),
-                new ReferenceServiceClient(new Service("reference", this)),
-                new CriticServiceClient(new Service("critic", this)),
-                new RewardServiceClient(new Service("reward", this)));
+                new PolicyService.PolicyServiceClient(Service("policy")),
+                new ReferenceService.ReferenceServiceClient(Service("reference")),
+                new CriticService.CriticServiceClient(Service("critic")),
+                new RewardService.RewardServiceClient(Service("reward")));
         }
 
         public ModelClients Clients { get; }
@@ -176,33 +176,12 @@ public sealed class PpoTrainerTests
             return packed;
         }
 
-        private sealed class Service(string name, FakeServices services) : UnusedInvoker
+        /// <summary>A scripted service: records each call, then answers it from <see cref="Respond"/>.</summary>
+        private FakeCallInvoker Service(string name) => new((method, request, options) =>
         {
-            public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default)
-            {
-                services.Calls.Enqueue((name, method.Name, (IMessage)request, options.CancellationToken));
-                TResponse response;
-                lock (services)
-                    response = (TResponse)services.Respond(name, method.Name, (IMessage)request);
-                return new AsyncUnaryCall<TResponse>(Task.FromResult(response), Task.FromResult(new Metadata()), () => Status.DefaultSuccess,
-                    () => new Metadata(), () => { });
-            }
-        }
-    }
-
-    /// <summary>The constructor makes no calls.</summary>
-    private class UnusedInvoker : CallInvoker
-    {
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
+            Calls.Enqueue((name, method.Name, (IMessage)request, options.CancellationToken));
+            lock (this)
+                return Respond(name, method.Name, (IMessage)request);
+        });
     }
 }

@@ -1,5 +1,6 @@
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Health.V1;
+using Grpc.Core;
+using Rlhf.Contracts.V1;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -36,7 +37,7 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
     [Fact]
     public async Task ScoreResponses_NoKey_Unauthenticated()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward().ScoreResponsesAsync(ServiceHost.Texts(1)));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward().ScoreResponsesAsync(ServiceHost.Texts(1)));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
         Assert.Contains("authorization: Bearer", e.Status.Detail, StringComparison.Ordinal);
     }
@@ -44,14 +45,14 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
     [Fact]
     public async Task ScoreResponses_UnknownKey_Unauthenticated()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward("not-a-key").ScoreResponsesAsync(ServiceHost.Texts(1)));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward("not-a-key").ScoreResponsesAsync(ServiceHost.Texts(1)));
         Assert.Equal(StatusCode.Unauthenticated, e.StatusCode);
     }
 
     [Fact]
     public async Task ScoreResponses_TrainOnlyKey_PermissionDenied()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward(AuthFixture.TrainKey).ScoreResponsesAsync(ServiceHost.Texts(1)));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward(AuthFixture.TrainKey).ScoreResponsesAsync(ServiceHost.Texts(1)));
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Contains("'score'", e.Status.Detail, StringComparison.Ordinal);
     }
@@ -60,7 +61,7 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
     public async Task LoadCheckpoint_ScoreKey_PermissionDenied()
     {
         var request = new LoadCheckpointRequest { Path = TestData.RewardCheckpoint };
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward(AuthFixture.ScoreKey).LoadCheckpointAsync(request));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward(AuthFixture.ScoreKey).LoadCheckpointAsync(request));
         Assert.Equal(StatusCode.PermissionDenied, e.StatusCode);
         Assert.Contains("'train'", e.Status.Detail, StringComparison.Ordinal);
     }
@@ -83,8 +84,8 @@ public sealed class AuthTests(AuthFixture fixture) : IClassFixture<AuthFixture>
     [Fact]
     public async Task HealthCheck_NoKey_Serving()
     {
-        var health = new HealthClient(fixture.Host.Channel.CreateCallInvoker());
-        var response = await health.CheckAsync("rlhf.v1.RewardService");
+        var health = new Health.HealthClient(fixture.Host.Channel);
+        var response = await health.CheckAsync(new HealthCheckRequest { Service = "rlhf.v1.RewardService" });
         Assert.Equal(global::Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
 }

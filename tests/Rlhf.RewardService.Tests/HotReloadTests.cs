@@ -1,6 +1,6 @@
 using Rlhf.Engine.IO;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts.V1;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -13,7 +13,7 @@ public sealed class HotReloadTests
         var other = TestData.CreateRewardCheckpoint(Path.Combine(TestData.ScratchDir, "reward-b-" + Guid.NewGuid().ToString("N")[..6]), headSeed: 2);
         await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?> { ["Reward:MaxWaitMs"] = "2" });
         var client = host.Reward();
-        var before = (await client.GetModelInfoAsync()).ModelVersion.CheckpointId;
+        var before = (await client.GetModelInfoAsync(new GetModelInfoRequest())).ModelVersion.CheckpointId;
 
         var reloaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var scoring = Enumerable.Range(0, 4).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
@@ -58,7 +58,7 @@ public sealed class HotReloadTests
             var switched = versions.IndexOf(after);
             Assert.All(versions.Skip(switched), v => Assert.Equal(after, v));
         });
-        Assert.Equal(after, (await client.GetModelInfoAsync()).ModelVersion.CheckpointId);
+        Assert.Equal(after, (await client.GetModelInfoAsync(new GetModelInfoRequest())).ModelVersion.CheckpointId);
     }
 
     [Theory]
@@ -72,7 +72,7 @@ public sealed class HotReloadTests
         var client = host.Reward();
         var before = await client.ScoreResponsesAsync(ServiceHost.Texts(3, includeRawScores: true));
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => client.LoadCheckpointAsync(new LoadCheckpointRequest { Path = path }));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await client.LoadCheckpointAsync(new LoadCheckpointRequest { Path = path }));
 
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
         Assert.Contains("path is required", e.Status.Detail, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class HotReloadTests
         var client = host.Reward();
         var before = await client.ScoreResponsesAsync(ServiceHost.Texts(3, includeRawScores: true));
 
-        var e = await Assert.ThrowsAsync<RpcException>(() => client.LoadCheckpointAsync(new LoadCheckpointRequest { Path = broken }));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await client.LoadCheckpointAsync(new LoadCheckpointRequest { Path = broken }));
 
         Assert.Equal(StatusCode.FailedPrecondition, e.StatusCode);
         var after = await client.ScoreResponsesAsync(ServiceHost.Texts(3, includeRawScores: true));

@@ -1,4 +1,4 @@
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -18,8 +18,8 @@ public sealed class KeysFileTests
         await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?> { ["Auth:Enabled"] = "true", ["Auth:KeysFile"] = file });
 
         var scored = await host.Reward("file-score-key").ScoreResponsesAsync(ServiceHost.Texts(2));
-        var denied = await Assert.ThrowsAsync<RpcException>(() => host.Reward("file-train-key").ScoreResponsesAsync(ServiceHost.Texts(1)));
-        var unknown = await Assert.ThrowsAsync<RpcException>(() => host.Reward("score-secret-1").ScoreResponsesAsync(ServiceHost.Texts(1)));
+        var denied = await Assert.ThrowsAsync<RpcException>(async () => await host.Reward("file-train-key").ScoreResponsesAsync(ServiceHost.Texts(1)));
+        var unknown = await Assert.ThrowsAsync<RpcException>(async () => await host.Reward("score-secret-1").ScoreResponsesAsync(ServiceHost.Texts(1)));
 
         Assert.Equal(2, scored.Scores.Count);
         Assert.Equal(StatusCode.PermissionDenied, denied.StatusCode);

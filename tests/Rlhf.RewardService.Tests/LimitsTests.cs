@@ -1,5 +1,5 @@
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts.V1;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -24,7 +24,7 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
     [Fact]
     public async Task ScoreResponses_BatchAboveMaxBatchSize_ResourceExhausted()
     {
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward().ScoreResponsesAsync(ServiceHost.Texts(5)));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward().ScoreResponsesAsync(ServiceHost.Texts(5)));
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
         Assert.Contains("4", e.Status.Detail, StringComparison.Ordinal);
     }
@@ -34,7 +34,7 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
     {
         var request = new ScoreResponsesRequest();
         request.Sequences.Add(new Sequence { PromptText = "Once upon a time", ResponseText = new string('a', 65) });
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward().ScoreResponsesAsync(request));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward().ScoreResponsesAsync(request));
         Assert.Equal(StatusCode.InvalidArgument, e.StatusCode);
     }
 
@@ -43,7 +43,7 @@ public sealed class LimitsTests(LimitsFixture fixture) : IClassFixture<LimitsFix
     {
         var request = new ScoreResponsesRequest();
         request.Sequences.Add(new Sequence { PromptText = "Once upon a time", ResponseText = new string('a', 3000) });
-        var e = await Assert.ThrowsAsync<RpcException>(() => fixture.Host.Reward().ScoreResponsesAsync(request));
+        var e = await Assert.ThrowsAsync<RpcException>(async () => await fixture.Host.Reward().ScoreResponsesAsync(request));
         Assert.Equal(StatusCode.ResourceExhausted, e.StatusCode);
     }
 

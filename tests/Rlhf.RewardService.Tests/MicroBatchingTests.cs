@@ -1,3 +1,4 @@
+using Rlhf.Contracts.V1;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,15 +21,15 @@ public sealed class MicroBatchingTests
         await using var unbatched = await ServiceHost.StartAsync(new Dictionary<string, string?> { ["Reward:Batching"] = "false" });
         using var batchSizes = new BatchSizeRecorder(batched);
         var client = batched.Reward();
-        await client.GetModelInfoAsync(); // connect first, so the calls below arrive together
+        await client.GetModelInfoAsync(new GetModelInfoRequest()); // connect first, so the calls below arrive together
 
         var requests = Enumerable.Range(0, 8).Select(i =>
         {
             var request = ServiceHost.Texts(0);
-            request.Sequences.Add(new Rlhf.Protos.V1.Sequence { PromptText = "Once upon a time", ResponseText = ServiceHost.Responses[i] });
+            request.Sequences.Add(new Rlhf.Contracts.V1.Sequence { PromptText = "Once upon a time", ResponseText = ServiceHost.Responses[i] });
             return request;
         }).ToList();
-        var merged = await Task.WhenAll(requests.Select(r => client.ScoreResponsesAsync(r)));
+        var merged = await Task.WhenAll(requests.Select(r => client.ScoreResponsesAsync(r).ResponseAsync));
         var alone = new List<float>();
         foreach (var request in requests)
             alone.Add((await unbatched.Reward().ScoreResponsesAsync(request)).Scores.Single());

@@ -1,6 +1,6 @@
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -22,9 +22,9 @@ public sealed class PolicyScopeTests
         }, ModelRole.Policy);
         var lease = new AcquireTrainingLeaseRequest { RunId = "run-1" };
 
-        var info = await host.Policy("score-key").GetModelInfoAsync();
-        var denied = await Assert.ThrowsAsync<RpcException>(() => host.Policy("score-key").AcquireTrainingLeaseAsync(lease));
-        var anonymous = await Assert.ThrowsAsync<RpcException>(() => host.Policy().GetModelInfoAsync());
+        var info = await host.Policy("score-key").GetModelInfoAsync(new GetModelInfoRequest());
+        var denied = await Assert.ThrowsAsync<RpcException>(async () => await host.Policy("score-key").AcquireTrainingLeaseAsync(lease));
+        var anonymous = await Assert.ThrowsAsync<RpcException>(async () => await host.Policy().GetModelInfoAsync(new GetModelInfoRequest()));
         await host.Policy("train-key").AcquireTrainingLeaseAsync(lease);
 
         Assert.Equal("rlhf.v1.PolicyService", info.Service);

@@ -1,4 +1,4 @@
-using Rlhf.Grpc.AspNetCore;
+using Rlhf.ServiceDefaults.RateLimiting;
 
 namespace Rlhf.RewardService.Tests;
 

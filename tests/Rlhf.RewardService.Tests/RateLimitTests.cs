@@ -1,6 +1,7 @@
+using Rlhf.Contracts.V1;
+using Rlhf.ServiceDefaults.RateLimiting;
 using System.Globalization;
-using Rlhf.Grpc;
-using Rlhf.Grpc.AspNetCore;
+using Grpc.Core;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -29,9 +30,9 @@ public sealed class RateLimitTests
         var fast = host.Reward("fast-key");
 
         // slow-team: 1 call/s with a bucket of 1 (the burst scales with the rate); 6 calls at once exceed it.
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => slow.GetModelInfoAsync())));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => slow.GetModelInfoAsync(new GetModelInfoRequest()).ResponseAsync)));
         var refused = outcomes.OfType<RpcException>().ToList();
-        var fastOutcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => fast.GetModelInfoAsync())));
+        var fastOutcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => fast.GetModelInfoAsync(new GetModelInfoRequest()).ResponseAsync)));
 
         Assert.NotEmpty(refused);
         Assert.Contains(outcomes, o => o is null);
@@ -51,7 +52,7 @@ public sealed class RateLimitTests
     {
         await using var host = await ServiceHost.StartAsync(new Dictionary<string, string?> { ["RateLimit:Enabled"] = "false", ["RateLimit:PermitsPerSecond"] = "1" });
         var client = host.Reward();
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => client.GetModelInfoAsync())));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Outcome(() => client.GetModelInfoAsync(new GetModelInfoRequest()).ResponseAsync)));
         Assert.All(outcomes, Assert.Null);
     }
 
@@ -65,7 +66,7 @@ public sealed class RateLimitTests
             ["RateLimit:Burst"] = "2",
         });
         var client = host.Reward();
-        var outcomes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Outcome(() => client.GetModelInfoAsync())));
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => Outcome(() => client.GetModelInfoAsync(new GetModelInfoRequest()).ResponseAsync)));
         var refused = outcomes.OfType<RpcException>().ToList();
         Assert.Equal(2, outcomes.Count(o => o is null));
         Assert.All(refused, e => Assert.Contains("peer ipv4:127.0.0.1", e.Status.Detail, StringComparison.Ordinal));

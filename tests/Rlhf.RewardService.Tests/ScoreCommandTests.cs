@@ -42,8 +42,8 @@ public sealed class ScoreCommandTests(AuthFixture fixture) : IClassFixture<AuthF
     [Fact]
     public void StatusName_PascalCase_CanonicalUpperSnake()
     {
-        Assert.Equal("RESOURCE_EXHAUSTED", ScoreCommand.StatusName(Rlhf.Grpc.StatusCode.ResourceExhausted));
-        Assert.Equal("OK", ScoreCommand.StatusName(Rlhf.Grpc.StatusCode.OK));
+        Assert.Equal("RESOURCE_EXHAUSTED", ScoreCommand.StatusName(Grpc.Core.StatusCode.ResourceExhausted));
+        Assert.Equal("OK", ScoreCommand.StatusName(Grpc.Core.StatusCode.OK));
     }
 
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)

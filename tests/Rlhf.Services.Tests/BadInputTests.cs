@@ -1,8 +1,8 @@
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.Services.Tests.Infrastructure;
 
 namespace Rlhf.Services.Tests;
@@ -39,7 +39,7 @@ public sealed class BadInputTests
     /// <summary>No Backward has accumulated anything: OptimizerStep has nothing to apply.</summary>
     private static Task AssertNoGradientAsync(HostedModelService service) =>
         RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
+            async () => await service.Policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
 
     [DataTheory]
     [InlineData("prompt", 512)]
@@ -53,8 +53,8 @@ public sealed class BadInputTests
         var bad = Probes.Ids(0);
         (field == "prompt" ? bad.PromptIds : bad.ResponseIds)[1] = badId;
 
-        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.ComputeLogProbsAsync(LogProbs(true, Probes.Ids(1), bad)));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.GenerateAsync(Generate(new Sequence { PromptIds = { 1, badId } })));
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.ComputeLogProbsAsync(LogProbs(true, Probes.Ids(1), bad)));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.GenerateAsync(Generate(new Sequence { PromptIds = { 1, badId } })));
 
         Assert.Contains("outside the vocabulary", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
@@ -69,8 +69,8 @@ public sealed class BadInputTests
         var tooLong = new Sequence { PromptIds = { Enumerable.Repeat(300, 300) }, ResponseIds = { Enumerable.Repeat(301, 213) } }; // 513 > 512
         var longPrompt = new Sequence { PromptIds = { Enumerable.Repeat(300, 512) } }; // a prompt needs room for one new token
 
-        await RpcAssert.StatusAsync(StatusCode.OutOfRange, () => service.Policy.ComputeLogProbsAsync(LogProbs(true, tooLong)));
-        await RpcAssert.StatusAsync(StatusCode.OutOfRange, () => service.Policy.GenerateAsync(Generate(longPrompt)));
+        await RpcAssert.StatusAsync(StatusCode.OutOfRange, async () => await service.Policy.ComputeLogProbsAsync(LogProbs(true, tooLong)));
+        await RpcAssert.StatusAsync(StatusCode.OutOfRange, async () => await service.Policy.GenerateAsync(Generate(longPrompt)));
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
@@ -84,10 +84,10 @@ public sealed class BadInputTests
         await using var reward = await HostedModelService.StartAsync(ModelRole.Reward, ScoreHeadCheckpoint.Path);
         var before = await RpcAssert.SnapshotAsync(policy.Policy);
 
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => policy.Policy.ComputeLogProbsAsync(LogProbs(true)));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => policy.Policy.GenerateAsync(Generate()));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => critic.Critic.ComputeValuesAsync(new ComputeValuesRequest()));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => reward.Reward.ScoreResponsesAsync(new ScoreResponsesRequest()));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await policy.Policy.ComputeLogProbsAsync(LogProbs(true)));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await policy.Policy.GenerateAsync(Generate()));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await critic.Critic.ComputeValuesAsync(new ComputeValuesRequest()));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await reward.Reward.ScoreResponsesAsync(new ScoreResponsesRequest()));
 
         await RpcAssert.UntouchedAsync(policy.Policy, before);
     }
@@ -101,8 +101,8 @@ public sealed class BadInputTests
         generate.Sampling.NumSamplesPerPrompt = 2; // 4 generations > 3
 
         await RpcAssert.StatusAsync(StatusCode.ResourceExhausted,
-            () => service.Policy.ComputeLogProbsAsync(LogProbs(true, [.. Probes.AllIds(), Probes.Ids(0)])));
-        await RpcAssert.StatusAsync(StatusCode.ResourceExhausted, () => service.Policy.GenerateAsync(generate));
+            async () => await service.Policy.ComputeLogProbsAsync(LogProbs(true, [.. Probes.AllIds(), Probes.Ids(0)])));
+        await RpcAssert.StatusAsync(StatusCode.ResourceExhausted, async () => await service.Policy.GenerateAsync(generate));
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
@@ -117,8 +117,8 @@ public sealed class BadInputTests
         var both = Probes.Ids(0);
         both.ResponseText = Probes.Responses[0];
 
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.ComputeLogProbsAsync(LogProbs(true, both)));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => reward.Reward.ScoreResponsesAsync(new ScoreResponsesRequest { Sequences = { both } }));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.ComputeLogProbsAsync(LogProbs(true, both)));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await reward.Reward.ScoreResponsesAsync(new ScoreResponsesRequest { Sequences = { both } }));
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
@@ -146,7 +146,7 @@ public sealed class BadInputTests
             grad.Values.Add(-1f); // lengths right, one value too many
 
         await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = grad }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = grad }));
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
@@ -168,7 +168,7 @@ public sealed class BadInputTests
         grad.Values[grad.Values.Count - 1] = bad;
 
         var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = grad }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = grad }));
 
         Assert.Contains("finite", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
@@ -188,7 +188,7 @@ public sealed class BadInputTests
         });
 
         var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
+            async () => await service.Policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
 
         Assert.Contains("not finite", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
@@ -207,28 +207,28 @@ public sealed class BadInputTests
         var grad = Probes.Constant(forward.Logprobs.Lengths, -1f);
 
         var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = grad }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = grad }));
         Assert.Contains("computed no values", e.Status.Detail, StringComparison.Ordinal);
         // a mis-targeted gradient of the wrong shape still gets the "not computed" message, not a length mismatch
         e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = Probes.Constant([.. forward.Logprobs.Lengths, 1], -1f) }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradValues = Probes.Constant([.. forward.Logprobs.Lengths, 1], -1f) }));
         Assert.Contains("computed no values", e.Status.Detail, StringComparison.Ordinal);
         e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradEntropies = grad }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradEntropies = grad }));
         Assert.Contains("computed no entropies", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId }));
         e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradLogprobs = grad }));
+            async () => await critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradLogprobs = grad }));
         Assert.Contains("computed no logprobs", e.Status.Detail, StringComparison.Ordinal);
         e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
-            () => critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradEntropies = grad }));
+            async () => await critic.Critic.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = values.ForwardId, GradEntropies = grad }));
         Assert.Contains("computed no entropies", e.Status.Detail, StringComparison.Ordinal);
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => critic.Critic.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
+            async () => await critic.Critic.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
     }
 
     [DataFact]
@@ -237,7 +237,7 @@ public sealed class BadInputTests
         await using var service = await TrainingPolicyAsync();
         var before = await RpcAssert.SnapshotAsync(service.Policy);
 
-        await RpcAssert.StatusAsync(StatusCode.NotFound, () => service.Policy.BackwardAsync(new BackwardRequest
+        await RpcAssert.StatusAsync(StatusCode.NotFound, async () => await service.Policy.BackwardAsync(new BackwardRequest
         {
             RunId = RunId, ForwardId = Guid.NewGuid().ToString("N"), GradLogprobs = Probes.Constant([3], -1f),
         }));
@@ -254,7 +254,7 @@ public sealed class BadInputTests
         var backward = new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = Probes.Constant(forward.Logprobs.Lengths, -1f) };
         await service.Policy.BackwardAsync(backward);
 
-        await RpcAssert.StatusAsync(StatusCode.NotFound, () => service.Policy.BackwardAsync(backward));
+        await RpcAssert.StatusAsync(StatusCode.NotFound, async () => await service.Policy.BackwardAsync(backward));
 
         var step = await service.Policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f });
         Assert.Equal(1, step.ModelVersion.Step);
@@ -268,7 +268,7 @@ public sealed class BadInputTests
         var forward = await service.Policy.ComputeLogProbsAsync(LogProbs(true, Probes.AllIds()));
 
         await Task.Delay(TimeSpan.FromSeconds(1.3));
-        var e = await RpcAssert.StatusAsync(StatusCode.NotFound, () => service.Policy.BackwardAsync(new BackwardRequest
+        var e = await RpcAssert.StatusAsync(StatusCode.NotFound, async () => await service.Policy.BackwardAsync(new BackwardRequest
         {
             RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = Probes.Constant(forward.Logprobs.Lengths, -1f),
         }));
@@ -287,14 +287,14 @@ public sealed class BadInputTests
         var grad = Probes.Constant(forward.Logprobs.Lengths, -1f);
 
         var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = "run-intruder" }));
+            async () => await service.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = "run-intruder" }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.BackwardAsync(new BackwardRequest { RunId = "run-intruder", ForwardId = forward.ForwardId, GradLogprobs = grad }));
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = "run-intruder", ForwardId = forward.ForwardId, GradLogprobs = grad }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = "run-intruder" }));
+            async () => await service.Policy.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = "run-intruder" }));
 
         Assert.Contains(RunId, e.Status.Detail, StringComparison.Ordinal);
-        Assert.Equal(RunId, (await service.Policy.GetModelInfoAsync()).LeaseRunId);
+        Assert.Equal(RunId, (await service.Policy.GetModelInfoAsync(new GetModelInfoRequest())).LeaseRunId);
         await RpcAssert.UntouchedAsync(service.Policy, before);
         await AssertNoGradientAsync(service);
         await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = grad });
@@ -309,17 +309,17 @@ public sealed class BadInputTests
         var before = await RpcAssert.SnapshotAsync(service.Policy);
         var policy = service.Policy;
 
-        await RpcAssert.StatusAsync(StatusCode.FailedPrecondition, () => policy.ComputeLogProbsAsync(LogProbs(true, Probes.AllIds())));
+        await RpcAssert.StatusAsync(StatusCode.FailedPrecondition, async () => await policy.ComputeLogProbsAsync(LogProbs(true, Probes.AllIds())));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = "x", GradLogprobs = Probes.Constant([3], -1f) }));
+            async () => await policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = "x", GradLogprobs = Probes.Constant([3], -1f) }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
+            async () => await policy.OptimizerStepAsync(new OptimizerStepRequest { RunId = RunId, LearningRate = 1e-3f }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = RunId, Path = temp.Sub("p") }));
+            async () => await policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = RunId, Path = temp.Sub("p") }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = TestData.Data(TestData.Stories260K) }));
+            async () => await policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = TestData.Data(TestData.Stories260K) }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => critic.Critic.ComputeValuesAsync(new ComputeValuesRequest { KeepForBackward = true, RunId = RunId, Sequences = { Probes.AllIds() } }));
+            async () => await critic.Critic.ComputeValuesAsync(new ComputeValuesRequest { KeepForBackward = true, RunId = RunId, Sequences = { Probes.AllIds() } }));
 
         Assert.False(Directory.Exists(temp.Sub("p")));
         await RpcAssert.UntouchedAsync(policy, before);
@@ -335,7 +335,7 @@ public sealed class BadInputTests
         keep.KeepForBackward = true;
         keep.RunId = RunId;
 
-        var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition, () => service.Reference.ComputeLogProbsAsync(keep));
+        var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition, async () => await service.Reference.ComputeLogProbsAsync(keep));
 
         Assert.Contains("frozen", e.Status.Detail, StringComparison.Ordinal);
         var after = await service.Reference.ComputeLogProbsAsync(plain);
@@ -378,7 +378,7 @@ public sealed class BadInputTests
             default: request.GradientScale = value; break;
         }
 
-        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.OptimizerStepAsync(request));
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.OptimizerStepAsync(request));
 
         Assert.Contains(field, e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
@@ -414,7 +414,7 @@ public sealed class BadInputTests
             default: s.StopTokenIds.Add((int)value); break;
         }
 
-        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.GenerateAsync(request));
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.GenerateAsync(request));
         await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () =>
         {
             using var call = service.Policy.StreamGenerate(request);
@@ -442,8 +442,8 @@ public sealed class BadInputTests
         var plain = LogProbs(false, Probes.AllIds());
         plain.Temperature = temperature;
 
-        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => service.Policy.ComputeLogProbsAsync(request));
-        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, () => reference.Reference.ComputeLogProbsAsync(plain));
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await service.Policy.ComputeLogProbsAsync(request));
+        await RpcAssert.StatusAsync(StatusCode.InvalidArgument, async () => await reference.Reference.ComputeLogProbsAsync(plain));
 
         Assert.Contains("temperature", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
@@ -460,9 +460,9 @@ public sealed class BadInputTests
         var missing = Path.Combine(Path.GetTempPath(), "rlhf-no-such-checkpoint-" + Guid.NewGuid().ToString("N"));
 
         await RpcAssert.StatusAsync(StatusCode.NotFound,
-            () => service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = missing }));
+            async () => await service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = missing }));
         await RpcAssert.StatusAsync(StatusCode.NotFound,
-            () => reward.Reward.LoadCheckpointAsync(new LoadCheckpointRequest { Path = missing }));
+            async () => await reward.Reward.LoadCheckpointAsync(new LoadCheckpointRequest { Path = missing }));
 
         await RpcAssert.UntouchedAsync(service.Policy, before);
         var rewardAfter = await reward.Reward.ScoreResponsesAsync(new ScoreResponsesRequest { Sequences = { Probes.AllIds() } });
@@ -481,19 +481,19 @@ public sealed class BadInputTests
         await using var service = await TrainingPolicyAsync();
         await using var reward = await HostedModelService.StartAsync(ModelRole.Reward, ScoreHeadCheckpoint.Path);
         var before = await RpcAssert.SnapshotAsync(service.Policy);
-        var rewardInfo = await reward.Reward.GetModelInfoAsync();
+        var rewardInfo = await reward.Reward.GetModelInfoAsync(new GetModelInfoRequest());
 
         var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = other }));
+            async () => await service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = other }));
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => reward.Reward.LoadCheckpointAsync(new LoadCheckpointRequest { Path = other }));
+            async () => await reward.Reward.LoadCheckpointAsync(new LoadCheckpointRequest { Path = other }));
         // a file that is not a model at all
         await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
-            () => service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = TestData.Data(TestData.Tok512) }));
+            async () => await service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = TestData.Data(TestData.Tok512) }));
 
         Assert.Contains("does not fit", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);
-        Assert.Equal(rewardInfo.ModelVersion, (await reward.Reward.GetModelInfoAsync()).ModelVersion);
+        Assert.Equal(rewardInfo.ModelVersion, (await reward.Reward.GetModelInfoAsync(new GetModelInfoRequest())).ModelVersion);
     }
 
     [DataFact]
@@ -504,7 +504,7 @@ public sealed class BadInputTests
         var story = Probes.Tokenizer.Encode(File.ReadAllText(TestData.Data(TestData.GreedyExpected)), bos: true);
         var big = new Sequence { PromptIds = { story[..60] }, ResponseIds = { story[60..] } };
 
-        var e = await RpcAssert.StatusAsync(StatusCode.ResourceExhausted, () => service.Policy.ComputeLogProbsAsync(LogProbs(true, big, big, big, big)));
+        var e = await RpcAssert.StatusAsync(StatusCode.ResourceExhausted, async () => await service.Policy.ComputeLogProbsAsync(LogProbs(true, big, big, big, big)));
 
         Assert.Contains("ForwardStoreBytes", e.Status.Detail, StringComparison.Ordinal);
         await RpcAssert.UntouchedAsync(service.Policy, before);

@@ -24,7 +24,7 @@ public sealed class GrpcioInteropTests(ITestOutputHelper output)
         {
             foreach (var role in roles)
                 hosts.Add(await HostedModelService.StartAsync(role));
-            var targets = roles.Select((r, i) => $"{ModelServiceHosting.Descriptor(r).FullName}={hosts[i].Address.Authority}");
+            var targets = roles.Select((r, i) => $"{hosts[i].ServiceName}={hosts[i].Address.Authority}");
             var script = Path.Combine(Rlhf.Testing.RepositoryData.RepoRoot, "tests", "interop", "grpcio_services_check.py");
 
             var (exitCode, stdout) = await RunPythonAsync(script, [.. targets, "--slow", hosts[0].Address.Authority]);

@@ -1,7 +1,7 @@
 using Rlhf.Engine;
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.Services.Tests.Infrastructure;
 
 namespace Rlhf.Services.Tests;
@@ -25,11 +25,12 @@ public sealed class InProcessOperationsTests : IDisposable
             _operations = null!;
             return;
         }
-        var model = EngineSequenceModel.Load(TestData.Data(TestData.Stories260K), new EngineOptions { Threads = 1 },
-            tokenizerPath: TestData.Data(TestData.Tok512));
-        var options = new ModelOptions { Checkpoint = TestData.Data(TestData.Stories260K), ForwardExpirySeconds = 60 };
-        _host = new ModelHost("rlhf.v1.PolicyService", trainable: true, model, Probes.Tokenizer,
-            Checkpoints.Identify(options.Checkpoint), options, _clock);
+        var options = new ModelOptions
+        {
+            Checkpoint = TestData.Data(TestData.Stories260K), Tokenizer = TestData.Data(TestData.Tok512), Threads = 1, ForwardExpirySeconds = 60,
+        };
+        _host = new ModelHost("rlhf.v1.PolicyService", trainable: true, options, _clock);
+        _host.Load();
         _operations = new ModelOperations(_host);
     }
 

@@ -1,8 +1,8 @@
 using Google.Protobuf.Collections;
 using Rlhf.Engine;
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.Services.Tests.Infrastructure;
 
 namespace Rlhf.Services.Tests;

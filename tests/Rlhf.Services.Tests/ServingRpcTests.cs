@@ -1,5 +1,5 @@
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts.V1;
 using Rlhf.Services.Tests.Infrastructure;
 
 namespace Rlhf.Services.Tests;
@@ -210,7 +210,9 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
         byIds.Sequences.Add(Probes.AllIds());
 
         var response = await suite.Reward.Reward.ScoreResponsesAsync(byIds);
-        var byText = await suite.Reward.Reward.ScoreAsync(Probes.Prompts, Probes.Responses);
+        var texts = new ScoreResponsesRequest();
+        texts.Sequences.Add(Probes.Prompts.Zip(Probes.Responses, (p, r) => new Sequence { PromptText = p, ResponseText = r }));
+        var byText = (await suite.Reward.Reward.ScoreResponsesAsync(texts)).Scores;
 
         Assert.Equal(3, response.Scores.Count);
         Assert.Equal(3, response.RawScores.Count);
@@ -245,7 +247,7 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
         foreach (var r in single)
             alone.Add((await suite.Reward.Reward.ScoreResponsesAsync(r)).Scores.Single());
 
-        var concurrent = await Task.WhenAll(single.Select(r => suite.Reward.Reward.ScoreResponsesAsync(r)));
+        var concurrent = await Task.WhenAll(single.Select(r => suite.Reward.Reward.ScoreResponsesAsync(r).ResponseAsync));
 
         for (var i = 0; i < 3; i++)
             Assert.True(Math.Abs(alone[i] - concurrent[i].Scores.Single()) <= 1e-5, $"sequence {i}: {alone[i]} alone vs {concurrent[i].Scores[0]} merged");
@@ -256,10 +258,10 @@ public sealed class ServingRpcTests(ServingSuiteFixture suite) : IClassFixture<S
     {
         var fingerprint = Probes.Tokenizer.Fingerprint;
 
-        var policy = await suite.Policy.Policy.GetModelInfoAsync();
-        var reference = await suite.Reference.Reference.GetModelInfoAsync();
-        var critic = await suite.Critic.Critic.GetModelInfoAsync();
-        var reward = await suite.Reward.Reward.GetModelInfoAsync();
+        var policy = await suite.Policy.Policy.GetModelInfoAsync(new GetModelInfoRequest());
+        var reference = await suite.Reference.Reference.GetModelInfoAsync(new GetModelInfoRequest());
+        var critic = await suite.Critic.Critic.GetModelInfoAsync(new GetModelInfoRequest());
+        var reward = await suite.Reward.Reward.GetModelInfoAsync(new GetModelInfoRequest());
 
         Assert.Equal("rlhf.v1.PolicyService", policy.Service);
         Assert.Equal("llama", policy.Architecture);

@@ -1,4 +1,4 @@
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.ModelServices;
 using Rlhf.Services.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.Services.Tests.Infrastructure;
 
 namespace Rlhf.Services.Tests;
@@ -43,7 +43,7 @@ public sealed class TrainingRpcTests
         Assert.Equal(1, after.ModelVersion.Step);
         Assert.True(after.Logprobs.Values.Sum() > before.Logprobs.Values.Sum() + 0.1,
             $"Σ logprobs went from {before.Logprobs.Values.Sum()} to {after.Logprobs.Values.Sum()}");
-        var info = await policy.GetModelInfoAsync();
+        var info = await policy.GetModelInfoAsync(new GetModelInfoRequest());
         Assert.Equal(RunId, info.LeaseRunId);
     }
 
@@ -86,7 +86,7 @@ public sealed class TrainingRpcTests
             await TrainOneStepAsync(policy);
             trainedTwice = await policy.ComputeLogProbsAsync(LogProbsRequest(keep: false));
             await policy.ReleaseTrainingLeaseAsync(new ReleaseTrainingLeaseRequest { RunId = RunId });
-            Assert.Equal("", (await policy.GetModelInfoAsync()).LeaseRunId);
+            Assert.Equal("", (await policy.GetModelInfoAsync(new GetModelInfoRequest())).LeaseRunId);
         }
 
         await using var fresh = await HostedModelService.StartAsync(ModelRole.Policy);
@@ -115,10 +115,10 @@ public sealed class TrainingRpcTests
         var second = await service.Policy.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest { RunId = "run-b" });
 
         Assert.Equal("run-b", second.RunId);
-        Assert.Equal("run-b", (await service.Policy.GetModelInfoAsync()).LeaseRunId);
+        Assert.Equal("run-b", (await service.Policy.GetModelInfoAsync(new GetModelInfoRequest())).LeaseRunId);
     }
 
-    private static async Task TrainOneStepAsync(Rlhf.Client.PolicyServiceClient policy)
+    private static async Task TrainOneStepAsync(PolicyService.PolicyServiceClient policy)
     {
         var forward = await policy.ComputeLogProbsAsync(LogProbsRequest(keep: true));
         await policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = Probes.Constant(forward.Logprobs.Lengths, -1f) });

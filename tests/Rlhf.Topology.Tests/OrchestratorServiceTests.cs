@@ -1,6 +1,6 @@
-using Rlhf.Client;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Rlhf.Contracts.V1;
 using Rlhf.Topology.Tests.Infrastructure;
 
 namespace Rlhf.Topology.Tests;
@@ -15,7 +15,7 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
 {
     private readonly GrpcChannel _channel = GrpcChannel.ForAddress(fixture.Url("orchestrator"));
 
-    private OrchestratorServiceClient Client => new(_channel.CreateCallInvoker());
+    private OrchestratorService.OrchestratorServiceClient Client => new(_channel);
 
     public void Dispose() => _channel.Dispose();
 
@@ -26,12 +26,12 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
 
         var started = await Client.StartRunAsync(new StartRunRequest { RunId = runId, Config = SmallRun(iterations: 2), Gates = { "iterations>=2" } });
         var streamed = new List<IterationMetrics>();
-        using (var watch = Client.WatchRun(runId))
+        using (var watch = Client.WatchRun(new WatchRunRequest { RunId = runId }))
         {
             await foreach (var metrics in watch.ResponseStream.ReadAllAsync())
                 streamed.Add(metrics);
         }
-        var run = await Client.GetRunAsync(runId);
+        var run = await Client.GetRunAsync(new GetRunRequest { RunId = runId });
 
         Assert.Equal(RunState.Pending, started.State);
         Assert.Equal(4, started.Config.BatchSize);
@@ -45,11 +45,11 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
         Assert.Equal(Path.Combine(fixture.RunsDirectory, runId), run.OutputDir);
         Assert.True(File.Exists(Path.Combine(run.OutputDir, "summary.json")));
 
-        var duplicate = await Assert.ThrowsAsync<RpcException>(() => Client.StartRunAsync(new StartRunRequest { RunId = runId, Config = SmallRun(iterations: 2) }));
+        var duplicate = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(new StartRunRequest { RunId = runId, Config = SmallRun(iterations: 2) }));
         Assert.Equal(StatusCode.AlreadyExists, duplicate.StatusCode);
-        var cancelEnded = await Assert.ThrowsAsync<RpcException>(() => Client.CancelRunAsync(runId));
+        var cancelEnded = await Assert.ThrowsAsync<RpcException>(async () => await Client.CancelRunAsync(new CancelRunRequest { RunId = runId }));
         Assert.Equal(StatusCode.FailedPrecondition, cancelEnded.StatusCode);
-        using var again = Client.WatchRun(runId);
+        using var again = Client.WatchRun(new WatchRunRequest { RunId = runId });
         var replayed = new List<int>();
         await foreach (var metrics in again.ResponseStream.ReadAllAsync())
             replayed.Add(metrics.Iteration);
@@ -61,17 +61,17 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
     {
         var runId = "cancel-" + Guid.NewGuid().ToString("N")[..6];
         await Client.StartRunAsync(new StartRunRequest { RunId = runId, Config = SmallRun(iterations: 200) });
-        using (var watch = Client.WatchRun(runId))
+        using (var watch = Client.WatchRun(new WatchRunRequest { RunId = runId }))
             Assert.True(await watch.ResponseStream.MoveNext(CancellationToken.None));
 
-        await Client.CancelRunAsync(runId);
-        using (var rest = Client.WatchRun(runId))
+        await Client.CancelRunAsync(new CancelRunRequest { RunId = runId });
+        using (var rest = Client.WatchRun(new WatchRunRequest { RunId = runId }))
         {
             await foreach (var _ in rest.ResponseStream.ReadAllAsync())
             {
             }
         }
-        var run = await Client.GetRunAsync(runId);
+        var run = await Client.GetRunAsync(new GetRunRequest { RunId = runId });
 
         Assert.Equal(RunState.Cancelled, run.State);
         Assert.InRange(run.IterationsDone, 1, 199);
@@ -83,7 +83,7 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
         var config = SmallRun(iterations: 1);
         config.Extra["kl_coeff"] = "0.1";
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartRunAsync(new StartRunRequest { Config = config }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(new StartRunRequest { Config = config }));
 
         Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
         Assert.Contains("unknown key 'kl_coeff'", error.Status.Detail, StringComparison.Ordinal);
@@ -97,8 +97,8 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
         config.Cliprange = 2f;
         var badGate = new StartRunRequest { Config = SmallRun(iterations: 1), Gates = { "score_gain>>1" } };
 
-        var range = await Assert.ThrowsAsync<RpcException>(() => Client.StartRunAsync(new StartRunRequest { Config = config }));
-        var gate = await Assert.ThrowsAsync<RpcException>(() => Client.StartRunAsync(badGate));
+        var range = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(new StartRunRequest { Config = config }));
+        var gate = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(badGate));
 
         Assert.Equal(StatusCode.InvalidArgument, range.StatusCode);
         Assert.Contains("cliprange", range.Status.Detail, StringComparison.Ordinal);
@@ -110,7 +110,7 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
     {
         using var dir = new TempDir();
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => Client.StartRunAsync(new StartRunRequest { Config = SmallRun(iterations: 1), ResumeFrom = dir.Path }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(new StartRunRequest { Config = SmallRun(iterations: 1), ResumeFrom = dir.Path }));
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
     }
@@ -118,9 +118,9 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
     [Fact]
     public async Task GetWatchCancel_UnknownRun_NotFound()
     {
-        var get = await Assert.ThrowsAsync<RpcException>(() => Client.GetRunAsync("no-such-run"));
-        var cancel = await Assert.ThrowsAsync<RpcException>(() => Client.CancelRunAsync("no-such-run"));
-        using var watch = Client.WatchRun("no-such-run");
+        var get = await Assert.ThrowsAsync<RpcException>(async () => await Client.GetRunAsync(new GetRunRequest { RunId = "no-such-run" }));
+        var cancel = await Assert.ThrowsAsync<RpcException>(async () => await Client.CancelRunAsync(new CancelRunRequest { RunId = "no-such-run" }));
+        using var watch = Client.WatchRun(new WatchRunRequest { RunId = "no-such-run" });
         var stream = await Assert.ThrowsAsync<RpcException>(() => watch.ResponseStream.MoveNext(CancellationToken.None));
 
         Assert.Equal(StatusCode.NotFound, get.StatusCode);
@@ -135,12 +135,12 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
         var newer = "list-b-" + Guid.NewGuid().ToString("N")[..6];
         await Client.StartRunAsync(new StartRunRequest { RunId = older, Config = SmallRun(iterations: 200) });
         await Client.StartRunAsync(new StartRunRequest { RunId = newer, Config = SmallRun(iterations: 200) });
-        await Client.CancelRunAsync(newer);
-        await Client.CancelRunAsync(older);
+        await Client.CancelRunAsync(new CancelRunRequest { RunId = newer });
+        await Client.CancelRunAsync(new CancelRunRequest { RunId = older });
 
         var first = await Client.ListRunsAsync(new ListRunsRequest { PageSize = 1 });
         var second = await Client.ListRunsAsync(new ListRunsRequest { PageSize = 1, PageToken = first.NextPageToken });
-        var error = await Assert.ThrowsAsync<RpcException>(() => Client.ListRunsAsync(new ListRunsRequest { PageToken = "not-a-token" }));
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await Client.ListRunsAsync(new ListRunsRequest { PageToken = "not-a-token" }));
         await WaitEndedAsync(older);
         await WaitEndedAsync(newer);
 
@@ -152,7 +152,7 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
 
     private async Task WaitEndedAsync(string runId)
     {
-        using var watch = Client.WatchRun(runId);
+        using var watch = Client.WatchRun(new WatchRunRequest { RunId = runId });
         await foreach (var _ in watch.ResponseStream.ReadAllAsync())
         {
         }

@@ -3,13 +3,17 @@ using System.Text.RegularExpressions;
 using Google.Protobuf.Reflection;
 using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Client;
-using Rlhf.Grpc;
-using Rlhf.Grpc.AspNetCore;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Microsoft.AspNetCore.TestHost;
+using Rlhf.Contracts;
+using Rlhf.Hosts;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
 using Rlhf.Orchestration.Training;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.Topology.Tests.Infrastructure;
 
 namespace Rlhf.Topology.Tests;
@@ -102,12 +106,14 @@ public sealed class UnitTests
         using var dir = new TempDir();
         var runs = dir.Dir("runs");
         var prompts = dir.File("prompts.txt", "Once upon a time there was a cat. It sat on the mat.\n");
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton(new OrchestratorOptions { RunsDirectory = runs });
-        services.AddSingleton<OrchestratorServiceImpl>();
-        await using var provider = services.BuildServiceProvider();
-        var client = new OrchestratorServiceClient(new InProcessCallInvoker(provider).AddService<OrchestratorServiceImpl>(OrchestratorServiceReflection.Descriptor.Services[0]));
+        await using var app = OrchestratorServiceHost.Build([], new Dictionary<string, string?>
+        {
+            ["Orchestrator:RunsDirectory"] = runs,
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        }, builder => builder.WebHost.UseTestServer());
+        await app.StartAsync();
+        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
+        var client = new OrchestratorService.OrchestratorServiceClient(channel);
         // No field set; the keys without a built-in default come in extra (the paths need not exist: the run fails in
         // the background, after StartRun has answered).
         RunConfig Unset() => new()
@@ -161,7 +167,7 @@ public sealed class UnitTests
         // num_samples_per_prompt stays 1 for GRPO, which needs 2 or more: such a run must set it.
         var grpoConfig = Unset();
         grpoConfig.Algorithm = Algorithm.Grpo;
-        var grpo = await Assert.ThrowsAsync<RpcException>(() => client.StartRunAsync(new StartRunRequest { RunId = "grpo", Config = grpoConfig }));
+        var grpo = await Assert.ThrowsAsync<RpcException>(async () => await client.StartRunAsync(new StartRunRequest { RunId = "grpo", Config = grpoConfig }));
         Assert.Equal(StatusCode.InvalidArgument, grpo.StatusCode);
         Assert.Contains("num_samples_per_prompt must be ≥ 2 for algorithm grpo (got 1)", grpo.Status.Detail, StringComparison.Ordinal);
     }
@@ -200,24 +206,26 @@ public sealed class UnitTests
     [Fact]
     public void Attempts_ThirtySeconds_BackoffAddsUpToAtLeastThePatience()
     {
-        var attempts = ServiceRetry.Attempts(TimeSpan.FromSeconds(30));
+        var attempts = RetryPolicies.Attempts(TimeSpan.FromSeconds(30));
 
-        var total = Enumerable.Range(0, attempts).Sum(k => Math.Min(ServiceRetry.BaseDelay.TotalSeconds * Math.Pow(2, k), ServiceRetry.MaxDelay.TotalSeconds));
-        Assert.InRange(total, 30, 30 + ServiceRetry.MaxDelay.TotalSeconds);
-        Assert.Equal(0, ServiceRetry.Attempts(TimeSpan.Zero));
+        var retries = attempts - 1;
+        var total = Enumerable.Range(0, retries).Sum(k => Math.Min(RetryPolicies.InitialBackoff.TotalSeconds * Math.Pow(2, k), RetryPolicies.MaxBackoff.TotalSeconds));
+        Assert.InRange(total, 30, 30 + RetryPolicies.MaxBackoff.TotalSeconds);
+        Assert.Equal(1, RetryPolicies.Attempts(TimeSpan.Zero));
     }
 
     [Fact]
     public async Task TrainingServiceGuard_NewInstanceId_ThrowsRestartedWithResumeCommand()
     {
-        var inner = new ScriptedInvoker();
-        var guard = new TrainingServiceGuard(inner, "policy", "/runs/a");
+        var inner = new Scripted();
+        var guard = new TrainingServiceGuard(ServiceCatalog.Policy, "/runs/a");
+        var client = new PolicyService.PolicyServiceClient(inner.Invoker.Intercept(guard));
         inner.Next = Response(new AcquireTrainingLeaseResponse { ModelVersion = new ModelVersion { InstanceId = "one" } });
-        await guard.UnaryAsync(PolicyMethod<AcquireTrainingLeaseRequest, AcquireTrainingLeaseResponse>("AcquireTrainingLease", true), new AcquireTrainingLeaseRequest());
+        await client.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest());
         inner.Next = Response(new GenerateResponse { ModelVersion = new ModelVersion { InstanceId = "two" } });
 
         var error = await Assert.ThrowsAsync<ModelServiceRestartedException>(() =>
-            guard.UnaryAsync(PolicyMethod<GenerateRequest, GenerateResponse>("Generate", true), new GenerateRequest()));
+            client.GenerateAsync(new GenerateRequest()).ResponseAsync);
 
         Assert.Equal("policy service restarted (new instance two, was one); resume with: rlhf ppo --resume /runs/a", error.Message);
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
@@ -226,14 +234,15 @@ public sealed class UnitTests
     [Fact]
     public async Task TrainingServiceGuard_FailedPreconditionAfterLease_ThrowsLeaseLost()
     {
-        var inner = new ScriptedInvoker();
-        var guard = new TrainingServiceGuard(inner, "critic", "/runs/b");
+        var inner = new Scripted();
+        var guard = new TrainingServiceGuard(ServiceCatalog.Critic, "/runs/b");
+        var client = new CriticService.CriticServiceClient(inner.Invoker.Intercept(guard));
         inner.Next = Response(new AcquireTrainingLeaseResponse());
-        await guard.UnaryAsync(PolicyMethod<AcquireTrainingLeaseRequest, AcquireTrainingLeaseResponse>("AcquireTrainingLease", true), new AcquireTrainingLeaseRequest());
+        await client.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest());
         inner.Next = Failure<BackwardResponse>(StatusCode.FailedPrecondition);
 
         var error = await Assert.ThrowsAsync<ModelServiceRestartedException>(() =>
-            guard.UnaryAsync(PolicyMethod<BackwardRequest, BackwardResponse>("Backward", false), new BackwardRequest()));
+            client.BackwardAsync(new BackwardRequest()).ResponseAsync);
 
         Assert.Equal("critic service restarted (lease lost); resume with: rlhf ppo --resume /runs/b", error.Message);
     }
@@ -241,16 +250,17 @@ public sealed class UnitTests
     [Fact]
     public async Task TrainingServiceGuard_Unavailable_IdempotentPassesThroughNonIdempotentFailsFast()
     {
-        var inner = new ScriptedInvoker();
-        var guard = new TrainingServiceGuard(inner, "policy", "/runs/c");
+        var inner = new Scripted();
+        var guard = new TrainingServiceGuard(ServiceCatalog.Policy, "/runs/c");
+        var client = new PolicyService.PolicyServiceClient(inner.Invoker.Intercept(guard));
         inner.Next = Response(new AcquireTrainingLeaseResponse());
-        await guard.UnaryAsync(PolicyMethod<AcquireTrainingLeaseRequest, AcquireTrainingLeaseResponse>("AcquireTrainingLease", true), new AcquireTrainingLeaseRequest());
+        await client.AcquireTrainingLeaseAsync(new AcquireTrainingLeaseRequest());
 
         inner.Next = Failure<GenerateResponse>(StatusCode.Unavailable);
-        var retryable = await Assert.ThrowsAsync<RpcException>(() => guard.UnaryAsync(PolicyMethod<GenerateRequest, GenerateResponse>("Generate", true), new GenerateRequest()));
+        var retryable = await Assert.ThrowsAsync<RpcException>(() => client.GenerateAsync(new GenerateRequest()).ResponseAsync);
         inner.Next = Failure<OptimizerStepResponse>(StatusCode.Unavailable);
         var lost = await Assert.ThrowsAsync<ModelServiceRestartedException>(() =>
-            guard.UnaryAsync(PolicyMethod<OptimizerStepRequest, OptimizerStepResponse>("OptimizerStep", false), new OptimizerStepRequest()));
+            client.OptimizerStepAsync(new OptimizerStepRequest()).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, retryable.StatusCode);
         Assert.IsNotType<ModelServiceRestartedException>(retryable);
@@ -265,11 +275,11 @@ public sealed class UnitTests
         using var connections = new ModelConnections(new ModelEndpoints("http://127.0.0.1:1", "http://127.0.0.1:1", null, $"http://127.0.0.1:{port}"), "/runs/d",
             TimeSpan.FromSeconds(20), apiKey: null);
 
-        var call = connections.Clients.Reward.GetModelInfoAsync();
+        var call = connections.Clients.Reward.GetModelInfoAsync(new GetModelInfoRequest()).ResponseAsync;
         await Task.Delay(1500);
         Assert.False(call.IsCompleted);
-        var app = Rlhf.ModelServices.ModelServiceHosting.Build(Rlhf.ModelServices.ModelRole.Reward, ["--urls", $"http://127.0.0.1:{port}"],
-            new Dictionary<string, string?> { ["Model:Checkpoint"] = TestData.Data("stories260K.bin"), ["Model:Threads"] = "1", ["Logging:Level"] = "Warning" });
+        var app = OrchestratorServiceHost.ModelServiceHosts.Reward(["--urls", $"http://127.0.0.1:{port}"],
+            new Dictionary<string, string?> { ["Model:Checkpoint"] = TestData.Data("stories260K.bin"), ["Model:Threads"] = "1", ["Serilog:MinimumLevel:Default"] = "Warning" });
         await app.StartAsync();
         try
         {
@@ -283,34 +293,17 @@ public sealed class UnitTests
         }
     }
 
-    private static Method<TRequest, TResponse> PolicyMethod<TRequest, TResponse>(string name, bool idempotent)
-        where TRequest : class, Google.Protobuf.IMessage<TRequest>, new()
-        where TResponse : class, Google.Protobuf.IMessage<TResponse>, new() =>
-        new(MethodType.Unary, "rlhf.v1.PolicyService", name, idempotent);
-
     private static Func<object> Response<T>(T response) => () => response!;
 
-    private static Func<object> Failure<T>(StatusCode code) => () => throw new RpcException(code, "scripted");
+    private static Func<object> Failure<T>(StatusCode code) => () => throw new RpcException(new Status(code, "scripted"));
 
     /// <summary>Answers each unary call with <see cref="Next"/>.</summary>
-    private sealed class ScriptedInvoker : CallInvoker
+    private sealed class Scripted
     {
+        public Scripted() => Invoker = new FakeCallInvoker((_, _, _) => Next());
+
         public Func<object> Next { get; set; } = () => throw new InvalidOperationException("no scripted response");
 
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default)
-        {
-            var next = Next;
-            var response = Task.Run(() => (TResponse)next());
-            return new AsyncUnaryCall<TResponse>(response, Task.FromResult(new Metadata()), () => Status.DefaultSuccess, () => new Metadata(), () => { });
-        }
-
-        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
+        public FakeCallInvoker Invoker { get; }
     }
 }

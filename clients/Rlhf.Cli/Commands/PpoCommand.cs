@@ -3,6 +3,7 @@ using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
+using Rlhf.Hosts;
 
 namespace Rlhf.Cli.Commands;
 
@@ -64,7 +65,7 @@ public static class PpoCommand
         Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         await RewardModelBootstrap.EnsureAsync(ppo, cancellationToken).ConfigureAwait(false);
 
-        await using var environment = await RunEnvironment.StartAsync(ppo, apiKey: null, cancellationToken).ConfigureAwait(false);
+        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"services: {environment.Endpoints}");
         PpoRunResult result;
         try

@@ -1,10 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Client;
-using Rlhf.Grpc;
+using Rlhf.Contracts;
+using Grpc.Core;
 using Rlhf.Orchestration.Config;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Cli.Commands;
 
@@ -45,18 +47,17 @@ public static class ScoreCommand
                 await error.WriteLineAsync($"rlhf score: --url must be http://host:port or https://host:port (got '{parse.GetValue(url)}')").ConfigureAwait(false);
                 return UsageExitCode;
             }
-            using var channel = GrpcChannel.ForAddress(address);
-            var client = RewardServiceClient.Create(channel, key, new GrpcResilienceOptions
-            {
-                OverallTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout) + 5), // the call's own deadline fires first
-                EnableCircuitBreaker = false,
-            });
+            var services = new ServiceCollection();
+            services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, address.ToString(),
+                new RlhfClientOptions { ApiKey = key, CircuitBreaker = false, DefaultDeadline = null });
+            await using var provider = services.BuildServiceProvider();
+            var client = provider.GetRequiredService<RewardService.RewardServiceClient>();
             var request = new ScoreResponsesRequest { IncludeRawScores = parse.GetValue(raw) };
             request.Sequences.Add(new Sequence { PromptText = parse.GetValue(prompt) ?? "", ResponseText = parse.GetValue(response) ?? "" });
             try
             {
-                var scored = await client.ScoreResponsesAsync(request, new CallOptions(cancellationToken: cancellationToken)
-                    .WithTimeout(TimeSpan.FromSeconds(parse.GetValue(timeout)))).ConfigureAwait(false);
+                var scored = await client.ScoreResponsesAsync(request, new CallOptions(deadline: DateTime.UtcNow.AddSeconds(parse.GetValue(timeout)),
+                    cancellationToken: cancellationToken)).ConfigureAwait(false);
                 await output.WriteLineAsync(Format(scored)).ConfigureAwait(false);
                 return 0;
             }

@@ -6,24 +6,13 @@ namespace Rlhf.Orchestration.Hosting.Topology;
 /// <summary>
 /// Finds the built assembly of a service host project (e.g. <c>Rlhf.PolicyService</c>): <c>$RLHF_HOSTS_DIR/&lt;Project&gt;/&lt;Project&gt;.dll</c>
 /// or <c>$RLHF_HOSTS_DIR/&lt;Project&gt;.dll</c> when that variable is set (published layouts), else the build output
-/// <c>services/&lt;Project&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Project&gt;.dll</c> of the repository around the current
+/// <c>services/hosts/&lt;Project&gt;/bin/&lt;Configuration&gt;/net10.0/&lt;Project&gt;.dll</c> of the repository around the current
 /// directory or this assembly; builds the project with <c>dotnet build</c> when asked or when it was never built.
 /// </summary>
 public static class HostBinaries
 {
     /// <summary>Environment variable naming a folder of published hosts.</summary>
     public const string HostsDirVariable = "RLHF_HOSTS_DIR";
-
-    /// <summary>The five host projects by service short name.</summary>
-    public static readonly IReadOnlyDictionary<string, (string Project, string GrpcService, int Port)> Hosts =
-        new Dictionary<string, (string, string, int)>(StringComparer.Ordinal)
-        {
-            ["policy"] = ("Rlhf.PolicyService", "rlhf.v1.PolicyService", 50051),
-            ["reference"] = ("Rlhf.ReferenceService", "rlhf.v1.ReferenceService", 50052),
-            ["critic"] = ("Rlhf.CriticService", "rlhf.v1.CriticService", 50053),
-            ["reward"] = ("Rlhf.RewardService", "rlhf.v1.RewardService", 50054),
-            ["orchestrator"] = ("Rlhf.OrchestratorService", "rlhf.v1.OrchestratorService", 50055),
-        };
 
     /// <summary>The repository root (first ancestor with <c>Rlhf.Services.sln</c>) of the current directory or of this assembly, or null.</summary>
     public static string? RepositoryRoot() =>
@@ -53,8 +42,8 @@ public static class HostBinaries
         }
         var root = RepositoryRoot() ?? throw new FileNotFoundException(
             $"cannot find {project}.dll: no repository ({PathExpansion.RepositoryMarker}) around {Environment.CurrentDirectory}; set {HostsDirVariable} to a folder of published hosts");
-        var csproj = Path.Combine(root, "services", project, project + ".csproj");
-        var dll = Path.Combine(root, "services", project, "bin", configuration, "net10.0", project + ".dll");
+        var csproj = Path.Combine(root, "services", "hosts", project, project + ".csproj");
+        var dll = Path.Combine(root, "services", "hosts", project, "bin", configuration, "net10.0", project + ".dll");
         if (build || !File.Exists(dll))
         {
             log?.Invoke($"building {project} ({configuration})");

@@ -1,5 +1,6 @@
 using Grpc.Health.V1;
-using Rlhf.Grpc;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace Rlhf.Orchestration.Hosting.Topology;
 
@@ -108,7 +109,7 @@ public sealed class ProcessTopology : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(StartTimeout);
         using var channel = GrpcChannel.ForAddress(process.Spec.Url);
-        var health = new HealthClient(channel);
+        var health = new Health.HealthClient(channel);
         var last = "no answer yet";
         InvalidOperationException NotServing() =>
             new($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}");
@@ -118,7 +119,8 @@ public sealed class ProcessTopology : IAsyncDisposable
                 throw new InvalidOperationException($"{process.Spec.Name} exited with code {process.ExitCode} before it was SERVING:\n{string.Join('\n', process.LastOutput())}");
             try
             {
-                var response = await health.CheckAsync(process.Spec.GrpcService, new CallOptions(cancellationToken: timeout.Token).WithTimeout(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+                var response = await health.CheckAsync(new HealthCheckRequest { Service = process.Spec.GrpcService },
+                    new CallOptions(deadline: DateTime.UtcNow.AddSeconds(2), cancellationToken: timeout.Token)).ConfigureAwait(false);
                 if (response.Status == HealthCheckResponse.Types.ServingStatus.Serving)
                     return;
                 last = response.Status.ToString();

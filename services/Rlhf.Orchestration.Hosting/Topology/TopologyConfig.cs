@@ -1,3 +1,4 @@
+using Rlhf.Contracts;
 using System.Globalization;
 using Rlhf.Orchestration.Config;
 using YamlDotNet.Core;
@@ -65,8 +66,7 @@ public static class TopologyConfig
             errors.Add($"port {port.Key} is used by {string.Join(" and ", port.Select(s => s.Name))}");
         if (errors.Count > 0)
             throw new ConfigException(errors);
-        var order = HostBinaries.Hosts.Keys.ToList();
-        return [.. result.OrderBy(s => order.IndexOf(s.Name))];
+        return [.. result.OrderBy(s => ServiceCatalog.All.ToList().FindIndex(e => e.Name == s.Name))];
     }
 
     /// <summary>
@@ -80,7 +80,8 @@ public static class TopologyConfig
         var specs = new List<ServiceSpec>();
         foreach (var service in services)
         {
-            var (project, grpcService, _) = HostBinaries.Hosts[service.Name];
+            var entry = ServiceCatalog.Find(service.Name)!;
+            var (project, grpcService) = (entry.HostProject, entry.FullName);
             var assembly = service.Host.Length > 0 ? service.Host
                 : await HostBinaries.LocateAsync(project, configuration, build, log, cancellationToken).ConfigureAwait(false);
             var settings = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -103,9 +104,9 @@ public static class TopologyConfig
     private static void ReadService(string name, YamlNode node, string baseDirectory, string source, List<TopologyService> result, List<string> errors)
     {
         var at = $"{source}:{node.Start.Line}";
-        if (!HostBinaries.Hosts.TryGetValue(name, out var host))
+        if (ServiceCatalog.Find(name) is not { } host)
         {
-            errors.Add($"unknown service '{name}' ({at}); expected one of {string.Join(", ", HostBinaries.Hosts.Keys)}");
+            errors.Add($"unknown service '{name}' ({at}); expected one of {string.Join(", ", ServiceCatalog.All.Select(e => e.Name))}");
             return;
         }
         if (node is not YamlMappingNode mapping)
@@ -113,7 +114,7 @@ public static class TopologyConfig
             errors.Add($"services.{name} must be a mapping ({at})");
             return;
         }
-        var port = host.Port;
+        var port = host.DefaultPort;
         string checkpoint = "", tokenizer = "", hostPath = "";
         var settings = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in mapping.Children)

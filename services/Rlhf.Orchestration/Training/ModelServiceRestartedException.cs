@@ -1,4 +1,4 @@
-using Rlhf.Grpc;
+using Grpc.Core;
 
 namespace Rlhf.Orchestration.Training;
 

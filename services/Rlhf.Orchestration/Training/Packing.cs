@@ -1,5 +1,5 @@
 using Rlhf.Alignment;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Training;
 

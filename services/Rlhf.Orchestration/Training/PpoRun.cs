@@ -2,12 +2,13 @@ using System.Diagnostics;
 using System.Text.Json;
 using Rlhf.Alignment;
 using Rlhf.Client;
-using Rlhf.Grpc;
+using Grpc.Core;
+using Rlhf.Contracts;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Reporting;
 using Rlhf.Orchestration.Runs;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Training;
 
@@ -135,7 +136,7 @@ public static class PpoRun
             // Leave no lease behind on a surviving service, so `--resume` (a new run id) can take it at once: a few
             // seconds, no retries, whatever the run's own cancellation token says.
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await ReleaseAsync(clients, config, runId, new CallOptions(cancellationToken: timeout.Token) { IsIdempotent = false }, quietly: true)
+            await ReleaseAsync(clients, config, runId, new CallOptions(cancellationToken: timeout.Token), quietly: true)
                 .ConfigureAwait(false);
             throw;
         }
@@ -165,17 +166,17 @@ public static class PpoRun
 
     private static async Task<bool> CheckTokenizersAsync(ModelClients clients, CallOptions call)
     {
-        var policy = await clients.Policy.GetModelInfoAsync(call).ConfigureAwait(false);
-        var reference = await clients.Reference.GetModelInfoAsync(call).ConfigureAwait(false);
-        var reward = await clients.Reward.GetModelInfoAsync(call).ConfigureAwait(false);
+        var policy = await clients.Policy.GetModelInfoAsync(new GetModelInfoRequest(), call).ConfigureAwait(false);
+        var reference = await clients.Reference.GetModelInfoAsync(new GetModelInfoRequest(), call).ConfigureAwait(false);
+        var reward = await clients.Reward.GetModelInfoAsync(new GetModelInfoRequest(), call).ConfigureAwait(false);
         if (policy.TokenizerFingerprint != reference.TokenizerFingerprint || policy.VocabSize != reference.VocabSize)
-            throw new RpcException(StatusCode.FailedPrecondition,
+            throw Rpc.Error(StatusCode.FailedPrecondition,
                 $"policy and reference use different tokenizers ({policy.TokenizerFingerprint} vs {reference.TokenizerFingerprint}); the KL penalty needs the same vocabulary");
         if (clients.Critic is not null)
         {
-            var critic = await clients.Critic.GetModelInfoAsync(call).ConfigureAwait(false);
+            var critic = await clients.Critic.GetModelInfoAsync(new GetModelInfoRequest(), call).ConfigureAwait(false);
             if (critic.TokenizerFingerprint != policy.TokenizerFingerprint || critic.VocabSize != policy.VocabSize)
-                throw new RpcException(StatusCode.FailedPrecondition,
+                throw Rpc.Error(StatusCode.FailedPrecondition,
                     $"policy and critic use different tokenizers ({policy.TokenizerFingerprint} vs {critic.TokenizerFingerprint}); values are per policy token");
         }
         // A reward model with another tokenizer scores by text.
@@ -211,7 +212,7 @@ public static class PpoRun
     }
 
     /// <summary>The critic client when the algorithm trains one (lease, checkpoints), else null.</summary>
-    private static CriticServiceClient? TrainedCritic(ModelClients clients, PpoConfig config) => config.UsesCritic ? clients.Critic : null;
+    private static CriticService.CriticServiceClient? TrainedCritic(ModelClients clients, PpoConfig config) => config.UsesCritic ? clients.Critic : null;
 
     /// <summary>
     /// Releases the training leases on the policy and, when the algorithm trains one, the critic. With
@@ -221,9 +222,9 @@ public static class PpoRun
     private static async Task ReleaseAsync(ModelClients clients, PpoConfig config, string runId, CallOptions call, bool quietly)
     {
         var request = new ReleaseTrainingLeaseRequest { RunId = runId };
-        await Release(clients.Policy.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+        await Release(clients.Policy.ReleaseTrainingLeaseAsync(request, call).ResponseAsync).ConfigureAwait(false);
         if (TrainedCritic(clients, config) is { } critic)
-            await Release(critic.ReleaseTrainingLeaseAsync(request, call)).ConfigureAwait(false);
+            await Release(critic.ReleaseTrainingLeaseAsync(request, call).ResponseAsync).ConfigureAwait(false);
 
         async Task Release(Task release)
         {

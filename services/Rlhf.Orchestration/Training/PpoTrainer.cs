@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Rlhf.Alignment;
 using Rlhf.Data;
-using Rlhf.Grpc;
+using Grpc.Core;
 using Rlhf.Orchestration.Config;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Training;
 
@@ -210,15 +210,15 @@ public sealed class PpoTrainer
                 ? generations.Select(g => new Sequence { PromptIds = { BosId }, ResponseIds = { g.ResponseIds } })
                 : sequences);
 
-        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, call);
-        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, call);
-        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, call);
+        var policyTask = _clients.Policy.ComputeLogProbsAsync(policyRequest, call).ResponseAsync;
+        var referenceTask = _clients.Reference.ComputeLogProbsAsync(referenceRequest, call).ResponseAsync;
+        var scoreTask = _clients.Reward.ScoreResponsesAsync(scoreRequest, call).ResponseAsync;
         Task<ComputeValuesResponse>? valuesTask = null;
         if (_config.UsesCritic && withValues)
         {
             var valuesRequest = new ComputeValuesRequest();
             valuesRequest.Sequences.Add(sequences);
-            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, call);
+            valuesTask = _clients.Critic!.ComputeValuesAsync(valuesRequest, call).ResponseAsync;
         }
         await Task.WhenAll(new Task[] { policyTask, referenceTask, scoreTask, valuesTask ?? Task.CompletedTask }).ConfigureAwait(false);
 
@@ -227,7 +227,7 @@ public sealed class PpoTrainer
             sequences,
             promptTexts,
             responseTexts,
-            generations.Select(g => g.FinishReason == Protos.V1.FinishReason.Stop).ToArray(),
+            generations.Select(g => g.FinishReason == Contracts.V1.FinishReason.Stop).ToArray(),
             policy.Logprobs.ToTokenBatch(),
             referenceTask.Result.Logprobs.ToTokenBatch(),
             policy.Entropies.ToTokenBatch(),
@@ -361,12 +361,12 @@ public sealed class PpoTrainer
         var policyStep = _clients.Policy.OptimizerStepAsync(new OptimizerStepRequest
         {
             RunId = _runId, LearningRate = (float)_config.LearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-        }, call);
+        }, call).ResponseAsync;
         var criticStep = _config.UsesCritic
             ? _clients.Critic!.OptimizerStepAsync(new OptimizerStepRequest
             {
                 RunId = _runId, LearningRate = (float)_config.EffectiveCriticLearningRate, MaxGradNorm = maxGradNorm, GradientScale = gradientScale,
-            }, call)
+            }, call).ResponseAsync
             : Task.FromResult(new OptimizerStepResponse());
         await Task.WhenAll(policyStep, criticStep).ConfigureAwait(false);
         return new GradNorms(policyStep.Result.GradNorm, _config.UsesCritic ? criticStep.Result.GradNorm : null);

@@ -6,10 +6,10 @@ namespace Rlhf.Deploy.Tests.Infrastructure;
 internal sealed record HostConvention(string Name, string Project, int Port, string GrpcService, string Component)
 {
     /// <summary>The project file, relative to the repository root.</summary>
-    public string ProjectPath => $"services/{Project}/{Project}.csproj";
+    public string ProjectPath => $"services/hosts/{Project}/{Project}.csproj";
 
     /// <summary>The host's appsettings.json, relative to the repository root.</summary>
-    public string AppSettingsPath => $"services/{Project}/appsettings.json";
+    public string AppSettingsPath => $"services/hosts/{Project}/appsettings.json";
 
     /// <summary>The published assembly.</summary>
     public string Assembly => Project + ".dll";

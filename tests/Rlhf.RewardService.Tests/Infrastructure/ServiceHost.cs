@@ -1,17 +1,21 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Client;
-using Rlhf.Grpc;
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Grpc.Net.Client;
+using Rlhf.Hosts;
 using Rlhf.ModelServices;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 using Rlhf.ServiceDefaults;
 
 namespace Rlhf.RewardService.Tests.Infrastructure;
 
 /// <summary>
 /// A model service host started in-process exactly as its executable starts it
-/// (<see cref="ModelServiceHosting.Build"/>), on 127.0.0.1 with a free port, with a channel to it.
+/// (its host's <c>Build</c>), on 127.0.0.1 with a free port, with a channel to it.
 /// </summary>
 internal sealed class ServiceHost : IAsyncDisposable
 {
@@ -42,29 +46,31 @@ internal sealed class ServiceHost : IAsyncDisposable
             ["Model:Checkpoint"] = checkpoint ?? (role == ModelRole.Reward ? TestData.RewardCheckpoint : TestData.Model),
             ["Model:Tokenizer"] = TestData.Tokenizer,
             ["Model:Threads"] = "1",
-            ["Logging:Level"] = "Warning",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Auth:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             merged[key] = value;
-        var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], merged);
+        var app = OrchestratorServiceHost.ModelServiceHosts[role](["--urls", "http://127.0.0.1:0"], merged);
         await app.StartAsync();
+        await app.Services.GetRequiredService<ModelHost>().Ready;
         return new ServiceHost(app, app.BoundAddress());
     }
 
-    /// <summary>A reward client without a resilience pipeline (statuses surface unchanged), sending <paramref name="apiKey"/> if given.</summary>
-    public RewardServiceClient Reward(string? apiKey = null)
-    {
-        var invoker = Channel.CreateCallInvoker();
-        return new RewardServiceClient(apiKey is null ? invoker : HeadersCallInvoker.WithApiKey(invoker, apiKey));
-    }
+    /// <summary>A reward client without retries (statuses surface unchanged), sending <paramref name="apiKey"/> if given.</summary>
+    public Rlhf.Contracts.V1.RewardService.RewardServiceClient Reward(string? apiKey = null) => new(Invoker(apiKey));
 
     /// <summary>A policy client sending <paramref name="apiKey"/> if given.</summary>
-    public PolicyServiceClient Policy(string? apiKey = null)
-    {
-        var invoker = Channel.CreateCallInvoker();
-        return new PolicyServiceClient(apiKey is null ? invoker : HeadersCallInvoker.WithApiKey(invoker, apiKey));
-    }
+    public PolicyService.PolicyServiceClient Policy(string? apiKey = null) => new(Invoker(apiKey));
+
+    /// <summary>The channel's invoker, adding <c>authorization: Bearer apiKey</c> to every call when a key is given.</summary>
+    public CallInvoker Invoker(string? apiKey) => apiKey is null
+        ? Channel.CreateCallInvoker()
+        : Channel.Intercept(metadata =>
+        {
+            metadata.Add("authorization", "Bearer " + apiKey);
+            return metadata;
+        });
 
     /// <summary>A request scoring <paramref name="count"/> distinct short (prompt, response) texts.</summary>
     public static ScoreResponsesRequest Texts(int count, bool includeRawScores = false)

@@ -1,13 +1,15 @@
+using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Rlhf.Client;
-using Rlhf.Grpc;
+using Microsoft.Extensions.DependencyInjection;
+using Rlhf.Contracts.V1;
+using Rlhf.Hosts;
 using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults;
 
 namespace Rlhf.Services.Tests.Infrastructure;
 
 /// <summary>
-/// One model service hosted exactly as its executable hosts it (<see cref="ModelServiceHosting.Build"/>) on a free
+/// One model service hosted exactly as its executable hosts it (its host's <c>Build</c>) on a free
 /// loopback port, with a channel and the typed clients of <c>Rlhf.Client</c> pointed at it.
 /// </summary>
 internal sealed class HostedModelService : IAsyncDisposable
@@ -20,22 +22,24 @@ internal sealed class HostedModelService : IAsyncDisposable
         _app = app;
         Address = address;
         _channel = GrpcChannel.ForAddress(address);
-        var invoker = _channel.CreateCallInvoker();
-        Policy = new PolicyServiceClient(invoker);
-        Reference = new ReferenceServiceClient(invoker);
-        Critic = new CriticServiceClient(invoker);
-        Reward = new RewardServiceClient(invoker);
+        Policy = new PolicyService.PolicyServiceClient(_channel);
+        Reference = new ReferenceService.ReferenceServiceClient(_channel);
+        Critic = new CriticService.CriticServiceClient(_channel);
+        Reward = new RewardService.RewardServiceClient(_channel);
     }
 
     public Uri Address { get; }
 
-    public PolicyServiceClient Policy { get; }
+    /// <summary>The gRPC service it serves, e.g. <c>rlhf.v1.PolicyService</c>.</summary>
+    public string ServiceName => _app.Services.GetRequiredService<ModelHost>().ServiceName;
 
-    public ReferenceServiceClient Reference { get; }
+    public PolicyService.PolicyServiceClient Policy { get; }
 
-    public CriticServiceClient Critic { get; }
+    public ReferenceService.ReferenceServiceClient Reference { get; }
 
-    public RewardServiceClient Reward { get; }
+    public CriticService.CriticServiceClient Critic { get; }
+
+    public RewardService.RewardServiceClient Reward { get; }
 
     /// <summary>Starts <paramref name="role"/> on <paramref name="checkpoint"/> (default stories260K.bin) with tok512, one thread.</summary>
     /// <param name="role">The service.</param>
@@ -49,13 +53,14 @@ internal sealed class HostedModelService : IAsyncDisposable
             ["Model:Checkpoint"] = checkpoint ?? TestData.Data(TestData.Stories260K),
             ["Model:Tokenizer"] = TestData.Data(TestData.Tok512),
             ["Model:Threads"] = "1",
-            ["Logging:Level"] = "Warning",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Auth:Enabled"] = "false",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>())
             all[k] = v;
-        var app = ModelServiceHosting.Build(role, ["--urls", "http://127.0.0.1:0"], all);
+        var app = OrchestratorServiceHost.ModelServiceHosts[role](["--urls", "http://127.0.0.1:0"], all);
         await app.StartAsync().ConfigureAwait(false);
+        await app.Services.GetRequiredService<ModelHost>().Ready.ConfigureAwait(false);
         return new HostedModelService(app, app.BoundAddress());
     }
 

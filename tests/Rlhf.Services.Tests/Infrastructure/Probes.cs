@@ -1,5 +1,5 @@
 using Rlhf.Engine.Tokenization;
-using Rlhf.Protos.V1;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Services.Tests.Infrastructure;
 

@@ -1,6 +1,5 @@
-using Rlhf.Client;
-using Rlhf.Grpc;
-using Rlhf.Protos.V1;
+using Grpc.Core;
+using Rlhf.Contracts.V1;
 
 namespace Rlhf.Services.Tests.Infrastructure;
 
@@ -17,7 +16,7 @@ internal static class RpcAssert
     }
 
     /// <summary>What a policy serves now: the probes' logprobs and the model version.</summary>
-    public static async Task<(PackedFloats Logprobs, ModelVersion Version)> SnapshotAsync(PolicyServiceClient policy)
+    public static async Task<(PackedFloats Logprobs, ModelVersion Version)> SnapshotAsync(PolicyService.PolicyServiceClient policy)
     {
         var request = new ComputeLogProbsRequest { Temperature = 1f };
         request.Sequences.Add(Probes.AllIds());
@@ -26,7 +25,7 @@ internal static class RpcAssert
     }
 
     /// <summary>Asserts the policy serves exactly what <paramref name="before"/> recorded.</summary>
-    public static async Task UntouchedAsync(PolicyServiceClient policy, (PackedFloats Logprobs, ModelVersion Version) before)
+    public static async Task UntouchedAsync(PolicyService.PolicyServiceClient policy, (PackedFloats Logprobs, ModelVersion Version) before)
     {
         var now = await SnapshotAsync(policy);
         Assert.Equal(before.Version, now.Version);

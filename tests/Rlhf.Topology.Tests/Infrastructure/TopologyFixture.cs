@@ -29,12 +29,12 @@ public sealed class TopologyFixture : IAsyncLifetime
         var model = TestData.Data("stories260K.bin");
         var tokenizer = TestData.Data("tok512.bin");
         string Model(string name, int port) => $$"""
-              {{name}}: { port: {{port}}, checkpoint: {{model}}, tokenizer: {{tokenizer}}, settings: { "Model:Threads": "1", "Logging:Level": "Warning" } }
+              {{name}}: { port: {{port}}, checkpoint: {{model}}, tokenizer: {{tokenizer}}, settings: { "Model:Threads": "1", "Serilog:MinimumLevel:Default": "Warning" } }
             """;
         var yaml = "services:\n" + Model("policy", ports[0]) + "\n" + Model("reference", ports[1]) + "\n" + Model("critic", ports[2]) + "\n"
             + Model("reward", ports[3]) + "\n"
             + $$"""
-              orchestrator: { port: {{ports[4]}}, settings: { "Orchestrator:RunsDirectory": {{RunsDirectory}}, "Logging:Level": "Warning" } }
+              orchestrator: { port: {{ports[4]}}, settings: { "Orchestrator:RunsDirectory": {{RunsDirectory}}, "Serilog:MinimumLevel:Default": "Warning" } }
             """;
         var services = TopologyConfig.Parse(yaml, TestData.RepoRoot);
         var configuration = typeof(TopologyFixture).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Release";

@@ -14,18 +14,24 @@ _sym_db = _symbol_database.Default()
 from rlhf_client._pb import common_pb2 as rlhf_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1crlhf/v1/reward_service.proto\x12\x07rlhf.v1\x1a\x14rlhf/v1/common.proto\"Y\n\x15ScoreResponsesRequest\x12$\n\tsequences\x18\x01 \x03(\x0b\x32\x11.rlhf.v1.Sequence\x12\x1a\n\x12include_raw_scores\x18\x02 \x01(\x08\"j\n\x16ScoreResponsesResponse\x12\x0e\n\x06scores\x18\x01 \x03(\x02\x12\x12\n\nraw_scores\x18\x02 \x03(\x02\x12,\n\rmodel_version\x18\x03 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion2\xf7\x01\n\rRewardService\x12Q\n\x0eScoreResponses\x12\x1e.rlhf.v1.ScoreResponsesRequest\x1a\x1f.rlhf.v1.ScoreResponsesResponse\x12@\n\x0cGetModelInfo\x12\x1c.rlhf.v1.GetModelInfoRequest\x1a\x12.rlhf.v1.ModelInfo\x12Q\n\x0eLoadCheckpoint\x12\x1e.rlhf.v1.LoadCheckpointRequest\x1a\x1f.rlhf.v1.LoadCheckpointResponseB\x11\xaa\x02\x0eRlhf.Protos.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1crlhf/v1/reward_service.proto\x12\x07rlhf.v1\x1a\x14rlhf/v1/common.proto\"Y\n\x15ScoreResponsesRequest\x12$\n\tsequences\x18\x01 \x03(\x0b\x32\x11.rlhf.v1.Sequence\x12\x1a\n\x12include_raw_scores\x18\x02 \x01(\x08\"j\n\x16ScoreResponsesResponse\x12\x0e\n\x06scores\x18\x01 \x03(\x02\x12\x12\n\nraw_scores\x18\x02 \x03(\x02\x12,\n\rmodel_version\x18\x03 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion2\x86\x02\n\rRewardService\x12V\n\x0eScoreResponses\x12\x1e.rlhf.v1.ScoreResponsesRequest\x1a\x1f.rlhf.v1.ScoreResponsesResponse\"\x03\x90\x02\x01\x12\x45\n\x0cGetModelInfo\x12\x1c.rlhf.v1.GetModelInfoRequest\x1a\x12.rlhf.v1.ModelInfo\"\x03\x90\x02\x01\x12V\n\x0eLoadCheckpoint\x12\x1e.rlhf.v1.LoadCheckpointRequest\x1a\x1f.rlhf.v1.LoadCheckpointResponse\"\x03\x90\x02\x02\x42\x14\xaa\x02\x11Rlhf.Contracts.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'rlhf_client._pb.reward_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  DESCRIPTOR._serialized_options = b'\252\002\016Rlhf.Protos.V1'
+  DESCRIPTOR._serialized_options = b'\252\002\021Rlhf.Contracts.V1'
+  _REWARDSERVICE.methods_by_name['ScoreResponses']._options = None
+  _REWARDSERVICE.methods_by_name['ScoreResponses']._serialized_options = b'\220\002\001'
+  _REWARDSERVICE.methods_by_name['GetModelInfo']._options = None
+  _REWARDSERVICE.methods_by_name['GetModelInfo']._serialized_options = b'\220\002\001'
+  _REWARDSERVICE.methods_by_name['LoadCheckpoint']._options = None
+  _REWARDSERVICE.methods_by_name['LoadCheckpoint']._serialized_options = b'\220\002\002'
   _SCORERESPONSESREQUEST._serialized_start=63
   _SCORERESPONSESREQUEST._serialized_end=152
   _SCORERESPONSESRESPONSE._serialized_start=154
   _SCORERESPONSESRESPONSE._serialized_end=260
   _REWARDSERVICE._serialized_start=263
-  _REWARDSERVICE._serialized_end=510
+  _REWARDSERVICE._serialized_end=525
 # @@protoc_insertion_point(module_scope)

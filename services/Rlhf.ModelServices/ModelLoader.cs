@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Rlhf.ModelServices;
+
+/// <summary>
+/// Loads the host's model in the background once the server has started, so that health can answer NOT_SERVING
+/// meanwhile. A load that fails logs one line naming the file and the problem and stops the host, which then exits
+/// non-zero.
+/// </summary>
+public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger) : BackgroundService
+{
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        try
+        {
+            host.Load();
+            LogLoaded(logger, host.ServiceName, host.Options.Checkpoint);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        {
+            LogLoadFailed(logger, host.ServiceName, host.Options.Checkpoint, e.Message);
+            Environment.ExitCode = 4;
+            lifetime.StopApplication();
+        }
+    }
+
+    [LoggerMessage(300, LogLevel.Information, "{Service} loaded {Checkpoint}")]
+    private static partial void LogLoaded(ILogger logger, string service, string checkpoint);
+
+    [LoggerMessage(301, LogLevel.Critical, "{Service} cannot load {Checkpoint}: {Reason}")]
+    private static partial void LogLoadFailed(ILogger logger, string service, string checkpoint, string reason);
+}
+
+/// <summary>Healthy once the model is loaded.</summary>
+public sealed class ModelLoadedHealthCheck(ModelHost host) : IHealthCheck
+{
+    /// <summary>The check's name.</summary>
+    public const string Name = "model";
+
+    /// <inheritdoc />
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(host.IsLoaded ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy($"loading {host.Options.Checkpoint}"));
+}

@@ -1,0 +1,27 @@
+using Rlhf.Contracts;
+using Rlhf.ModelServices;
+using Rlhf.ServiceDefaults;
+
+await Rlhf.Hosts.CriticServiceHost.Build(args).RunAsync();
+
+namespace Rlhf.Hosts
+{
+    /// <summary>The composition of rlhf.v1.CriticService, run by this executable and by the in-process suite of <c>rlhf ppo</c>.</summary>
+    public static class CriticServiceHost
+    {
+        /// <summary>Builds the host; configuration from appsettings.json, environment and <paramref name="args"/>, or exactly <paramref name="settings"/> when embedded; <paramref name="configure"/> adjusts the builder (tests: a TestServer).</summary>
+        public static WebApplication Build(string[] args, IReadOnlyDictionary<string, string?>? settings = null,
+            Action<WebApplicationBuilder>? configure = null)
+        {
+            var builder = ServiceDefaultsExtensions.CreateBuilder(args, settings, configure);
+            builder.AddServiceDefaults(ServiceCatalog.Critic);
+            builder.AddModel(trainable: true);
+            builder.Services.AddSingleton<CriticServiceImpl>();
+
+            var app = builder.Build();
+            app.MapGrpcService<CriticServiceImpl>();
+            app.MapDefaultEndpoints();
+            return app;
+        }
+    }
+}
