@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the committed protobuf/gRPC stubs of rlhf_client from protos/ (run from anywhere; commit the result).
 #
-# Messages (*_pb2.py): protoc 3.21 (the one NuGet's Grpc.Tools ships, or $PROTOC), whose generated code matches
-# Debian 12's python3-protobuf 3.21 / 4.21 runtime. Service stubs (*_pb2_grpc.py): Debian's python3-grpc-tools
-# (/usr/bin/python3 -m grpc_tools.protoc). That compiler is protoc 3.5, which rejects proto3 `optional`, so it reads a
-# copy of the protos with `optional` removed — the service stubs only name methods and message classes, which
-# `optional` does not change. Imports are rewritten so the stubs live inside the package (rlhf_client._pb).
+# Messages (*_pb2.py): protoc 3.21 (the one the Grpc.Tools pinned in Directory.Packages.props ships, or $PROTOC),
+# whose generated code matches Debian 12's python3-protobuf 3.21 / 4.21 runtime. Service stubs (*_pb2_grpc.py):
+# Debian's python3-grpc-tools (/usr/bin/python3 -m grpc_tools.protoc). That compiler is protoc 3.5, which rejects
+# proto3 `optional`, so it reads a copy of the protos with `optional` removed — the service stubs only name methods and
+# message classes, which `optional` does not change. Imports are rewritten so the stubs live inside the package (rlhf_client._pb).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
@@ -14,12 +14,15 @@ protos=(rlhf/v1/common.proto rlhf/v1/reward_service.proto)
 
 protoc="${PROTOC:-}"
 if [[ -z "$protoc" ]]; then
+  # the Grpc.Tools version pinned in Directory.Packages.props, not the newest one in the NuGet cache: a newer protoc
+  # writes different code (and needs a newer protobuf runtime than Debian's)
+  version="$(sed -n -E 's/.*Include="Grpc\.Tools" Version="([^"]+)".*/\1/p' "$repo/Directory.Packages.props")"
   nuget="${NUGET_PACKAGES:-$HOME/.nuget/packages}"
   case "$(uname -m)" in aarch64 | arm64) arch=linux_arm64 ;; *) arch=linux_x64 ;; esac
-  protoc="$(ls -d "$nuget"/grpc.tools/*/tools/"$arch"/protoc 2>/dev/null | sort -V | tail -n 1 || true)"
+  protoc="$nuget/grpc.tools/$version/tools/$arch/protoc"
 fi
-if [[ -z "$protoc" || ! -x "$protoc" ]]; then
-  echo "generate.sh: no protoc 3.21: set PROTOC, or restore a project that uses Grpc.Tools (dotnet restore)" >&2
+if [[ ! -x "$protoc" ]]; then
+  echo "generate.sh: no protoc 3.21 at '$protoc': set PROTOC, or restore a project that uses Grpc.Tools (dotnet restore)" >&2
   exit 1
 fi
 

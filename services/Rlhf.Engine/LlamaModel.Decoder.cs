@@ -161,7 +161,7 @@ public sealed unsafe partial class LlamaModel
         public void PackWeights()
         {
             if (!PackedGemm.IsSupported || _model.Options.Gemm is not null)
-                return; // the micro-kernel needs AVX-512; a custom IGemm is used as given
+                return; // the micro-kernels need AVX-512 or AVX2 + FMA; a custom IGemm is used as given
             long total = 0;
             foreach (var m in _matrices)
                 total += PackedGemm.PackedLength(m.N, m.K);

@@ -8,9 +8,11 @@ namespace Rlhf.Engine.Internal;
 /// y (M, N) = x (M, K) · Wᵀ (+ y) for KV-cache decoding, where M is a few dozen rows (one per sequence) and W (N, K) is
 /// a weight matrix that stays fixed for a whole generation. OpenBLAS repacks W on every call and reaches about half of
 /// a core's peak at M = 32; here W is packed once per generation into column panels of <see cref="PanelWidth"/>
-/// outputs, (panels, K, 32), and an AVX-512 micro-kernel computes 8 rows × 32 columns per pass over a panel with the
-/// panel in L1. Every output element is one FMA chain over k = 0 … K−1 starting from zero (then + y), so a row's result
-/// depends neither on the other rows nor on how the work is split between threads.
+/// outputs, (panels, K, 32), and a micro-kernel computes 8 rows × 32 columns per work item with the panel in L1: on
+/// AVX-512 in one pass of 16 512-bit accumulators, on AVX2 + FMA in up to four passes of 4 rows × 16 columns (8 256-bit
+/// accumulators; 16 vector registers hold no more). Every output element is one FMA chain over k = 0 … K−1 starting
+/// from zero (then + y) on both, so a row's result depends neither on the other rows nor on how the work is split
+/// between threads, and the two kernels agree bitwise.
 /// </summary>
 internal static unsafe class PackedGemm
 {
@@ -23,8 +25,11 @@ internal static unsafe class PackedGemm
     /// <summary>Floats in a 64-byte cache line.</summary>
     private const int LineFloats = 16;
 
-    /// <summary>True when the micro-kernel runs on 512-bit hardware vectors (else callers use BLAS).</summary>
-    public static bool IsSupported => Vector512.IsHardwareAccelerated;
+    /// <summary>True when a micro-kernel runs on hardware vectors: AVX-512, or AVX2 with FMA (else callers use BLAS).</summary>
+    public static bool IsSupported => Vector512.IsHardwareAccelerated || Avx2Kernel;
+
+    /// <summary>True when <see cref="Multiply"/> runs the 256-bit kernel (AVX2 + FMA, no AVX-512).</summary>
+    private static bool Avx2Kernel => !Vector512.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported;
 
     /// <summary>Number of panels of a matrix with <paramref name="n"/> rows (outputs).</summary>
     public static int Panels(int n) => (n + PanelWidth - 1) / PanelWidth;
@@ -57,11 +62,14 @@ internal static unsafe class PackedGemm
 
     /// <summary>
     /// Computes items [i0, i1) of y (m, n; row stride ldy) = x (m, k; row stride ldx) · Wᵀ, W packed by
-    /// <see cref="Pack"/>; with <paramref name="accumulate"/> the product is added to y.
+    /// <see cref="Pack"/>; with <paramref name="accumulate"/> the product is added to y. <paramref name="wide"/> picks
+    /// the kernel: true the 512-bit one, false the 256-bit one (either runs anywhere, emulated where the hardware lacks
+    /// the width, which is how the tests compare them), null the one the hardware runs natively.
     /// </summary>
     public static void Multiply(float* y, int ldy, float* x, int ldx, float* packed, int m, int n, int k, bool accumulate,
-        int i0, int i1)
+        int i0, int i1, bool? wide = null)
     {
+        var wideKernel = wide ?? !Avx2Kernel;
         var blocks = (m + RowBlock - 1) / RowBlock;
         var panelFloats = (long)k * PanelWidth;
         var end = packed + Panels(n) * panelFloats;
@@ -71,13 +79,79 @@ internal static unsafe class PackedGemm
             // while this panel is in cache, fetch the next one from memory: pass rb asks for lines from rb·K on
             // (one line per k, two lines per k-row of a panel), so the first two passes cover the whole panel
             var next = packed + (p + 1) * panelFloats + (long)rb % 2 * k * LineFloats;
-            Kernel8x32(x + (long)r0 * ldx, ldx, packed + p * panelFloats, k, y + (long)r0 * ldy + p * PanelWidth, ldy,
-                Math.Min(RowBlock, m - r0), Math.Min(PanelWidth, n - p * PanelWidth), accumulate, next < end ? next : null);
+            float* xr = x + (long)r0 * ldx, panel = packed + p * panelFloats, yr = y + (long)r0 * ldy + p * PanelWidth;
+            int rows = Math.Min(RowBlock, m - r0), cols = Math.Min(PanelWidth, n - p * PanelWidth);
+            var ahead = next < end ? next : null;
+            if (wideKernel)
+            {
+                Kernel8x32(xr, ldx, panel, k, yr, ldy, rows, cols, accumulate, ahead);
+                continue;
+            }
+            // the item as 4 × 16 tiles; the first one asks for the next panel's lines
+            for (var tr = 0; tr < rows; tr += 4)
+                for (var tc = 0; tc < cols; tc += 16)
+                    Kernel4x16(xr + (long)tr * ldx, ldx, panel + tc, k, yr + (long)tr * ldy + tc, ldy, Math.Min(4, rows - tr),
+                        Math.Min(16, cols - tc), accumulate, tr == 0 && tc == 0 ? ahead : null);
         }
     }
 
     /// <summary>
-    /// 8 rows × 32 columns: c[r] += x[r, k] · panel[k, 0..32] for k = 0 … K−1. Rows past <paramref name="rows"/> repeat
+    /// 4 rows × 16 columns of a panel (w points at the panel's column offset, rows of <see cref="PanelWidth"/> floats):
+    /// c[r] += x[r, k] · w[k, 0..16] for k = 0 … K−1, in 256-bit vectors. Rows past <paramref name="rows"/> repeat the
+    /// last valid row (computed, not stored); columns past <paramref name="cols"/> are not stored. Asks for the K cache
+    /// lines from <paramref name="prefetch"/> on (when not null), one per k.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Kernel4x16(float* x, int ldx, float* w, int k, float* y, int ldy, int rows, int cols, bool accumulate,
+        float* prefetch)
+    {
+        var prefetching = Sse.IsSupported && prefetch != null;
+        var last = rows - 1;
+        float* x0 = x, x1 = x + (long)ldx * Math.Min(1, last), x2 = x + (long)ldx * Math.Min(2, last),
+            x3 = x + (long)ldx * Math.Min(3, last);
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default,
+            c30 = default, c31 = default;
+        for (var kk = 0; kk < k; kk++)
+        {
+            var w0 = Vector256.Load(w);
+            var w1 = Vector256.Load(w + 8);
+            if (prefetching)
+                Sse.Prefetch1(prefetch + kk * LineFloats);
+            w += PanelWidth;
+            var b = Vector256.Create(x0[kk]);
+            c00 = Vector256.FusedMultiplyAdd(w0, b, c00);
+            c01 = Vector256.FusedMultiplyAdd(w1, b, c01);
+            b = Vector256.Create(x1[kk]);
+            c10 = Vector256.FusedMultiplyAdd(w0, b, c10);
+            c11 = Vector256.FusedMultiplyAdd(w1, b, c11);
+            b = Vector256.Create(x2[kk]);
+            c20 = Vector256.FusedMultiplyAdd(w0, b, c20);
+            c21 = Vector256.FusedMultiplyAdd(w1, b, c21);
+            b = Vector256.Create(x3[kk]);
+            c30 = Vector256.FusedMultiplyAdd(w0, b, c30);
+            c31 = Vector256.FusedMultiplyAdd(w1, b, c31);
+        }
+        if (cols == 16)
+        {
+            Store(y, c00, c01, accumulate);
+            if (rows > 1) Store(y + ldy, c10, c11, accumulate);
+            if (rows > 2) Store(y + 2L * ldy, c20, c21, accumulate);
+            if (rows > 3) Store(y + 3L * ldy, c30, c31, accumulate);
+            return;
+        }
+        var tile = stackalloc float[4 * 16];
+        c00.Store(tile); c01.Store(tile + 8); c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40); c30.Store(tile + 48); c31.Store(tile + 56);
+        for (var r = 0; r < rows; r++)
+        {
+            var dst = y + (long)r * ldy;
+            for (var j = 0; j < cols; j++)
+                dst[j] = accumulate ? dst[j] + tile[r * 16 + j] : tile[r * 16 + j];
+        }
+    }
+
+    /// <summary>
+    /// 8 rows × 32 columns: c[r] += x[r, k] · panel[k, 0..32] for k = 0 … K−1, in 512-bit vectors. Rows past <paramref name="rows"/> repeat
     /// the last valid row (computed, not stored); columns past <paramref name="cols"/> are not stored. Asks for the K
     /// cache lines from <paramref name="prefetch"/> on (when not null), one per k.
     /// </summary>
@@ -161,5 +235,17 @@ internal static unsafe class PackedGemm
         }
         lo.Store(y);
         hi.Store(y + 16);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(float* y, Vector256<float> lo, Vector256<float> hi, bool accumulate)
+    {
+        if (accumulate)
+        {
+            lo += Vector256.Load(y);
+            hi += Vector256.Load(y + 8);
+        }
+        lo.Store(y);
+        hi.Store(y + 8);
     }
 }

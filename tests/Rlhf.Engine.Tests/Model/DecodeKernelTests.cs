@@ -6,12 +6,18 @@ namespace Rlhf.Engine.Tests.Model;
 public sealed unsafe class DecodeKernelTests
 {
     [Theory]
-    [InlineData(1, 32, 8, false)]
-    [InlineData(8, 64, 64, false)]
-    [InlineData(13, 172, 64, true)]
-    [InlineData(32, 40, 288, false)]
-    [InlineData(5, 17, 3, true)]
-    public void PackedGemm_MatchesNaiveProduct(int m, int n, int k, bool accumulate)
+    [InlineData(1, 32, 8, false, true)]
+    [InlineData(8, 64, 64, false, true)]
+    [InlineData(13, 172, 64, true, true)]
+    [InlineData(32, 40, 288, false, true)]
+    [InlineData(5, 17, 3, true, true)]
+    [InlineData(1, 32, 8, false, false)]
+    [InlineData(8, 64, 64, false, false)]
+    [InlineData(13, 172, 64, true, false)]
+    [InlineData(32, 40, 288, false, false)]
+    [InlineData(5, 17, 3, true, false)]
+    [InlineData(6, 45, 20, true, false)]  // the 256-bit kernel's tiles: 4 + 2 rows, 16 + 13 columns in the last panel
+    public void PackedGemm_MatchesNaiveProduct(int m, int n, int k, bool accumulate, bool wide)
     {
         // Arrange
         var rng = new Random(m * 1000 + n);
@@ -25,7 +31,7 @@ public sealed unsafe class DecodeKernelTests
         fixed (float* px = x, pw = w, py = y, pp = packed)
         {
             PackedGemm.Pack(pw, n, k, pp, 0, PackedGemm.Panels(n));
-            PackedGemm.Multiply(py, n, px, k, pp, m, n, k, accumulate, 0, PackedGemm.Items(m, n));
+            PackedGemm.Multiply(py, n, px, k, pp, m, n, k, accumulate, 0, PackedGemm.Items(m, n), wide);
         }
 
         // Assert
@@ -42,8 +48,10 @@ public sealed unsafe class DecodeKernelTests
         }
     }
 
-    [Fact]
-    public void PackedGemm_RowResults_DoNotDependOnOtherRowsOrOnTheWorkSplit()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void PackedGemm_RowResults_DoNotDependOnOtherRowsOrOnTheWorkSplit(bool wide)
     {
         // Arrange: 19 rows in one product, split in two item ranges, against the same rows one at a time
         const int m = 19, n = 96, k = 72;
@@ -60,14 +68,41 @@ public sealed unsafe class DecodeKernelTests
             PackedGemm.Pack(pw, n, k, pp, 0, 2);
             PackedGemm.Pack(pw, n, k, pp, 2, PackedGemm.Panels(n));
             var items = PackedGemm.Items(m, n);
-            PackedGemm.Multiply(pa, n, px, k, pp, m, n, k, false, 0, items / 3);
-            PackedGemm.Multiply(pa, n, px, k, pp, m, n, k, false, items / 3, items);
+            PackedGemm.Multiply(pa, n, px, k, pp, m, n, k, false, 0, items / 3, wide);
+            PackedGemm.Multiply(pa, n, px, k, pp, m, n, k, false, items / 3, items, wide);
             for (var r = 0; r < m; r++)
-                PackedGemm.Multiply(ps + r * n, n, px + r * k, k, pp, 1, n, k, false, 0, PackedGemm.Items(1, n));
+                PackedGemm.Multiply(ps + r * n, n, px + r * k, k, pp, 1, n, k, false, 0, PackedGemm.Items(1, n), wide);
         }
 
         // Assert: bitwise
         Assert.Equal(single, all);
+    }
+
+    [Theory]
+    [InlineData(19, 96, 72, false)]
+    [InlineData(13, 172, 64, true)]
+    [InlineData(3, 45, 288, true)]
+    public void PackedGemm_Avx512AndAvx2Kernels_AgreeBitwise(int m, int n, int k, bool accumulate)
+    {
+        // Arrange: generation promises the same results on any thread count on either kind of machine, and
+        // PackedGemm.Multiply picks the kernel by hardware; each runs here (emulated where the width is missing)
+        var rng = new Random(m * 7 + n);
+        var x = Random(rng, m * k);
+        var w = Random(rng, n * k);
+        var wide = Random(rng, m * n);
+        var narrow = (float[])wide.Clone();
+        var packed = new float[PackedGemm.PackedLength(n, k)];
+
+        // Act
+        fixed (float* px = x, pw = w, pwide = wide, pnarrow = narrow, pp = packed)
+        {
+            PackedGemm.Pack(pw, n, k, pp, 0, PackedGemm.Panels(n));
+            PackedGemm.Multiply(pwide, n, px, k, pp, m, n, k, accumulate, 0, PackedGemm.Items(m, n), wide: true);
+            PackedGemm.Multiply(pnarrow, n, px, k, pp, m, n, k, accumulate, 0, PackedGemm.Items(m, n), wide: false);
+        }
+
+        // Assert
+        Assert.Equal(wide, narrow);
     }
 
     [Theory]
