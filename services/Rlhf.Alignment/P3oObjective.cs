@@ -66,12 +66,7 @@ public static class P3oObjective
     internal static Constants StopGradients(P3oResponses first, P3oResponses second, P3oOptions options)
     {
         var pairs = first.Scores.Length;
-        var s1 = first.Logprobs.SequenceSums();
-        var o1 = first.OldLogprobs.SequenceSums();
-        var f1 = first.RefLogprobs.SequenceSums();
-        var s2 = second.Logprobs.SequenceSums();
-        var o2 = second.OldLogprobs.SequenceSums();
-        var f2 = second.RefLogprobs.SequenceSums();
+        var (s1, o1, f1, s2, o2, f2) = Sums(first, second);
         var c = options.CliprangeRatio;
         var q = new double[pairs];
         var weight1 = new double[pairs];
@@ -100,12 +95,7 @@ public static class P3oObjective
     {
         var pairs = first.Scores.Length;
         var eps = options.Cliprange;
-        var s1 = first.Logprobs.SequenceSums();
-        var o1 = first.OldLogprobs.SequenceSums();
-        var f1 = first.RefLogprobs.SequenceSums();
-        var s2 = second.Logprobs.SequenceSums();
-        var o2 = second.OldLogprobs.SequenceSums();
-        var f2 = second.RefLogprobs.SequenceSums();
+        var (s1, o1, f1, s2, o2, f2) = Sums(first, second);
         var tokens = first.Logprobs.TotalTokens + second.Logprobs.TotalTokens;
         var denominator = options.TokenAverage ? tokens : 2.0 * pairs;
         var grad1 = first.Logprobs.ZerosLike();
@@ -161,6 +151,12 @@ public static class P3oObjective
         return new P3oResult(loss / denominator, grad1, grad2, terms > 0 ? (double)clipped / terms : 0.0,
             diagnostics.ApproxKl, qAbs / pairs, ratio / pairs);
     }
+
+    /// <summary>Σ_t log π, log π_old and log π_ref of each response of both sides, shape (B,) each.</summary>
+    private static (double[] S1, double[] O1, double[] F1, double[] S2, double[] O2, double[] F2) Sums(
+        P3oResponses first, P3oResponses second) =>
+        (first.Logprobs.SequenceSums(), first.OldLogprobs.SequenceSums(), first.RefLogprobs.SequenceSums(),
+            second.Logprobs.SequenceSums(), second.OldLogprobs.SequenceSums(), second.RefLogprobs.SequenceSums());
 
     private static (double Loss, int Clipped) PerToken(ReadOnlySpan<double> logprobs, ReadOnlySpan<double> old,
         double advantage, double eps, double denominator, Span<double> grad, double loss, int clipped)
