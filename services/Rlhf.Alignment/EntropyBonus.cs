@@ -12,14 +12,13 @@ public static class EntropyBonus
     /// <summary>Loss, gradient w.r.t. entropy and mean entropy.</summary>
     /// <param name="entropy">Per-token entropy (nats).</param>
     /// <param name="entCoef">ent_coef ≥ 0 (CleanRL default 0.01; 0 disables).</param>
-    /// <param name="aggregation">Reduction.</param>
-    public static EntropyBonusResult Compute(TokenBatch entropy, double entCoef,
-        LossAggregation aggregation = LossAggregation.TokenMean)
+    /// <param name="aggregation">Reduction; null for token-mean.</param>
+    public static EntropyBonusResult Compute(TokenBatch entropy, double entCoef, LossAggregation? aggregation = null)
     {
         ArgumentNullException.ThrowIfNull(entropy);
         Numerics.EnsureFiniteNonNegative(entCoef, nameof(entCoef), "ent_coef");
 
-        var weights = Aggregation.Weights(entropy, aggregation);
+        var weights = Aggregation.Weights(entropy, aggregation ?? LossAggregation.TokenMean);
         var grad = new double[weights.Length];
         for (var t = 0; t < grad.Length; t++)
         {

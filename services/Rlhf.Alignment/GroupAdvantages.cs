@@ -14,12 +14,14 @@ public static class GroupAdvantages
 
     /// <summary>
     /// GRPO outcome supervision (Shao et al. 2024, §4.1.2): Â_i = (r_i − mean(group))/(std(group) + ε), with the
-    /// unbiased (K − 1) std as <c>torch.std</c> and TRL. With <paramref name="scaleByStd"/> false only the mean is
-    /// removed (Liu et al. 2025, "Dr. GRPO").
+    /// unbiased (K − 1) std as <c>torch.std</c> and TRL. With <paramref name="scaleRewards"/> false (config key
+    /// <c>scale_rewards</c>, TRL's name; verl's <c>norm_adv_by_std_in_grpo</c>) only the mean is removed, as Dr. GRPO
+    /// recommends (Liu et al. 2025, "Understanding R1-Zero-Like Training": the std division biases towards
+    /// groups that are too easy or too hard).
     /// </summary>
     /// <exception cref="ArgumentException">K &lt; 2 or the length is not a multiple of K.</exception>
     public static double[] Grpo(ReadOnlySpan<double> scores, int groupSize, double epsilon = DefaultEpsilon,
-        bool scaleByStd = true)
+        bool scaleRewards = true)
     {
         EnsureGroups(scores.Length, groupSize);
         var advantages = new double[scores.Length];
@@ -29,7 +31,7 @@ public static class GroupAdvantages
             var std = Math.Sqrt(variance);
             for (var i = g; i < g + groupSize; i++)
             {
-                advantages[i] = scaleByStd ? (scores[i] - mean) / (std + epsilon) : scores[i] - mean;
+                advantages[i] = scaleRewards ? (scores[i] - mean) / (std + epsilon) : scores[i] - mean;
             }
         }
 
@@ -62,6 +64,31 @@ public static class GroupAdvantages
         }
 
         return advantages;
+    }
+
+    /// <summary>
+    /// DAPO's dynamic-sampling filter (Yu et al. 2025, "DAPO", §3.2: keep a prompt only when
+    /// 0 &lt; |{o_i correct}| &lt; G), generalised as verl's <c>filter_groups</c>: a group is kept when its K values are
+    /// not all equal (non-zero variance). A group whose rewards are all equal has zero advantage under any group
+    /// baseline, so it only dilutes the batch; the caller drops it and samples more prompts until the batch is
+    /// full. Same layout as <see cref="Grpo"/>; pass the per-sample metric to filter on (score, accuracy, …).
+    /// </summary>
+    /// <returns>Per group: true to keep (the rewards vary). Shape (P,).</returns>
+    /// <exception cref="ArgumentException">K &lt; 2 or the length is not a multiple of K.</exception>
+    public static bool[] FilterGroups(ReadOnlySpan<double> scores, int groupSize)
+    {
+        EnsureGroups(scores.Length, groupSize);
+        var keep = new bool[scores.Length / groupSize];
+        for (var g = 0; g < keep.Length; g++)
+        {
+            var group = scores.Slice(g * groupSize, groupSize);
+            for (var i = 1; i < groupSize && !keep[g]; i++)
+            {
+                keep[g] = group[i] != group[0];
+            }
+        }
+
+        return keep;
     }
 
     internal static void EnsureGroups(int count, int groupSize)

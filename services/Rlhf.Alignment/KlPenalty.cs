@@ -38,6 +38,19 @@ public static class KlPenalty
         return logprobs.WithData(grad);
     }
 
+    /// <summary>Reads an estimator name: this library's <c>k1</c>, <c>k2</c>, <c>k3</c>, <c>abs</c>, or verl's
+    /// <c>kl_loss_type</c> / <c>kl_penalty</c> names <c>kl</c> (k1), <c>mse</c> (k2), <c>low_var_kl</c> (k3).</summary>
+    /// <exception cref="ArgumentException">Unknown name; the message lists the valid ones.</exception>
+    public static KlEstimator ParseEstimator(string name) => name switch
+    {
+        "k1" or "kl" => KlEstimator.K1,
+        "k2" or "mse" => KlEstimator.K2,
+        "k3" or "low_var_kl" => KlEstimator.K3,
+        "abs" => KlEstimator.Abs,
+        _ => throw new ArgumentException(
+            $"KL estimator must be one of k1|kl, k2|mse, k3|low_var_kl, abs; got '{name}'.", nameof(name)),
+    };
+
     /// <summary>One token's estimate.</summary>
     public static double Value(double logprob, double refLogprob, KlEstimator estimator)
     {

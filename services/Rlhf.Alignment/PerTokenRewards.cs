@@ -26,6 +26,9 @@ public static class PerTokenRewards
     /// <see cref="RewardOptions.NormalizeScores"/> is set.</param>
     /// <exception cref="ArgumentException">Lengths disagree, a response is empty, or normalization lacks
     /// moments.</exception>
+    /// <remarks>The means follow TRL's PPOTrainer: <c>objective/scores</c> is the mean score after the missing-EOS (and
+    /// overlong) penalties and before normalization and clipping, and <c>objective/rlhf_reward</c> =
+    /// <c>objective/non_score_reward</c> + <c>objective/scores</c>.</remarks>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="klCoef"/> or
     /// <see cref="RewardOptions.MissingEosPenalty"/> is negative or not finite, or
     /// <see cref="RewardOptions.ScoreClip"/> is not positive.</exception>
@@ -79,7 +82,18 @@ public static class PerTokenRewards
             }
         }
 
-        // 2. normalization with running moments (this batch included)
+        // 2. overlong penalty (DAPO)
+        if (options.Overlong is { } overlong)
+        {
+            for (var i = 0; i < batch; i++)
+            {
+                adjusted[i] += overlong.Penalty(kl.Length(i));
+            }
+        }
+
+        var penalized = Aggregation.Mean(adjusted);
+
+        // 3. normalization with running moments (this batch included)
         if (options.NormalizeScores)
         {
             if (scoreMoments is null)
@@ -95,7 +109,7 @@ public static class PerTokenRewards
             }
         }
 
-        // 3. clipping
+        // 4. clipping
         if (options.ScoreClip is { } clip)
         {
             for (var i = 0; i < batch; i++)
@@ -104,31 +118,46 @@ public static class PerTokenRewards
             }
         }
 
-        // 4. rewards: −β·kl everywhere, score on the last token
+        // 5. rewards: −β·kl everywhere, score on the last token
         var nonScore = new double[kl.TotalTokens];
         for (var t = 0; t < nonScore.Length; t++)
         {
             nonScore[t] = -klCoef * kl.Data[t];
         }
 
-        var rewards = (double[])nonScore.Clone();
-        var offsets = kl.Offsets;
-        for (var i = 0; i < batch; i++)
-        {
-            rewards[offsets[i + 1] - 1] += adjusted[i];
-        }
-
-        var rewardsBatch = kl.WithData(rewards);
         var nonScoreBatch = kl.WithData(nonScore);
+        var rewardsBatch = PlaceScores(nonScoreBatch, adjusted);
         var klPerResponse = kl.SequenceSums();
+        var meanNonScore = Aggregation.Mean(nonScoreBatch.SequenceSums());
         return new RewardsResult(
             rewardsBatch,
             nonScoreBatch,
             adjusted,
             klPerResponse,
             Aggregation.Mean(klPerResponse),
-            Aggregation.Mean(nonScoreBatch.SequenceSums()),
-            Aggregation.Mean(scores),
-            Aggregation.Mean(rewardsBatch.SequenceSums()));
+            meanNonScore,
+            penalized,
+            meanNonScore + penalized,
+            containsEos?.Count(e => e) ?? batch);
+    }
+
+    /// <summary>rewards_t = nonScoreRewards_t plus scores[i] on the last token of response i (a copy).</summary>
+    /// <exception cref="ArgumentException">Lengths disagree or a response is empty.</exception>
+    internal static TokenBatch PlaceScores(TokenBatch nonScoreRewards, ReadOnlySpan<double> scores)
+    {
+        Numerics.EnsureSameLength(nonScoreRewards.BatchSize, scores.Length, nameof(scores));
+        var rewards = nonScoreRewards.Clone();
+        var offsets = nonScoreRewards.Offsets;
+        for (var i = 0; i < scores.Length; i++)
+        {
+            if (nonScoreRewards.Length(i) == 0)
+            {
+                throw new ArgumentException($"response {i} has no tokens to carry its score.", nameof(nonScoreRewards));
+            }
+
+            rewards.Data[offsets[i + 1] - 1] += scores[i];
+        }
+
+        return rewards;
     }
 }

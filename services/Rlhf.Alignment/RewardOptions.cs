@@ -2,7 +2,7 @@ namespace Rlhf.Alignment;
 
 /// <summary>
 /// How reward-model scores become the scalar placed on the last response token. Applied in this order:
-/// 1. missing-EOS penalty, 2. normalization with running moments, 3. clipping.
+/// 1. missing-EOS penalty, 2. overlong penalty, 3. normalization with running moments, 4. clipping.
 /// </summary>
 public sealed record RewardOptions
 {
@@ -12,6 +12,10 @@ public sealed record RewardOptions
 
     /// <summary>Whether the penalty offsets or replaces the score.</summary>
     public MissingEosMode MissingEosMode { get; init; } = MissingEosMode.Offset;
+
+    /// <summary>DAPO's soft overlong punishment, added to the score of every response by its length; null disables
+    /// it.</summary>
+    public OverlongPenalty? Overlong { get; init; }
 
     /// <summary>When true, scores are merged into the caller's <see cref="RunningMoments"/> and then replaced by
     /// (score − running mean)/running std (TRL <c>use_score_scaling</c> + <c>use_score_norm</c>).</summary>

@@ -13,7 +13,7 @@ public sealed class AdvantageEstimatorTests(TorchFixtures fixtures)
         var k = (int)c.Scalar("k");
 
         Numeric.Close(c.Doubles("grpo"), GroupAdvantages.Grpo(scores, k), "grpo");
-        Numeric.Close(c.Doubles("grpo_no_std"), GroupAdvantages.Grpo(scores, k, scaleByStd: false), "grpo_no_std");
+        Numeric.Close(c.Doubles("grpo_no_std"), GroupAdvantages.Grpo(scores, k, scaleRewards: false), "grpo_no_std");
         Numeric.Close(c.Doubles("rloo"), GroupAdvantages.Rloo(scores, k), "rloo");
     }
 
@@ -26,6 +26,44 @@ public sealed class AdvantageEstimatorTests(TorchFixtures fixtures)
 
         Numeric.Close(c.Batch("returns"), returns, "returns");
         Numeric.Close(c.Batch("advantages"), advantages, "advantages");
+    }
+
+    [TorchFact]
+    public void ReinforcePlusPlusBaseline_GroupMeanThenGlobalWhitening_MatchesTorchReference()
+    {
+        var c = fixtures.Case("reinforce_pp_baseline");
+
+        var (advantages, returns) = ReinforcePlusPlus.ComputeWithBaseline(c.Batch("non_score_rewards"),
+            c.Doubles("scores"), c.Int("k"), c.Scalar("gamma"));
+
+        Numeric.Close(c.Batch("returns"), returns, "returns");
+        Numeric.Close(c.Batch("advantages"), advantages, "advantages");
+    }
+
+    [Fact]
+    public void ReinforcePlusPlusBaseline_NoKlInRewardGammaOne_EveryTokenCarriesScoreMinusGroupMean()
+    {
+        // verl's reinforce_plus_plus_baseline: (s_i − mean(group)) broadcast to every token, then whitened.
+        var zeros = TokenBatch.Zeros([2, 1, 3, 2]);
+        double[] scores = [1.0, 3.0, -1.0, 0.0];
+
+        var (_, returns) = ReinforcePlusPlus.ComputeWithBaseline(zeros, scores, groupSize: 2);
+
+        Assert.Equal([-1.0, -1.0, 1.0, -0.5, -0.5, -0.5, 0.5, 0.5], returns.Data);
+    }
+
+    [Fact]
+    public void FilterGroups_ZeroVarianceGroups_AreDropped()
+    {
+        var keep = GroupAdvantages.FilterGroups([1.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.5, 0.5, 0.5], groupSize: 3);
+
+        Assert.Equal([false, true, false], keep);
+    }
+
+    [Fact]
+    public void Grpo_ScaleRewardsOff_OnlyTheGroupMeanIsRemoved()
+    {
+        Assert.Equal([-1.0, 1.0, -10.0, 10.0], GroupAdvantages.Grpo([1.0, 3.0, 0.0, 20.0], 2, scaleRewards: false));
     }
 
     [Fact]

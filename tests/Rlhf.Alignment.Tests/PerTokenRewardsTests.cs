@@ -6,12 +6,14 @@ namespace Rlhf.Alignment.Tests;
 public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
 {
     [TorchFact]
-    public void Compute_PenaltyAndClip_MatchesTorchReference()
+    public void Compute_EosPenaltyOverlongPenaltyAndClip_MatchesTorchReference()
     {
         var c = fixtures.Case("rewards");
         var options = new RewardOptions
         {
             MissingEosPenalty = c.Scalar("missing_eos_penalty"),
+            Overlong = new OverlongPenalty(c.Int("max_response_length"), c.Int("overlong_buffer_len"),
+                c.Scalar("overlong_penalty_factor")),
             ScoreClip = c.Scalar("score_clip"),
         };
 
@@ -24,7 +26,29 @@ public sealed class PerTokenRewardsTests(TorchFixtures fixtures)
         Numeric.Close(c.Scalar("mean_kl"), result.MeanKl, "objective/kl");
         Numeric.Close(c.Scalar("mean_non_score_reward"), result.MeanNonScoreReward, "objective/non_score_reward");
         Numeric.Close(c.Scalar("mean_rlhf_reward"), result.MeanRlhfReward, "objective/rlhf_reward");
-        Numeric.Close(c.Doubles("scores").Average(), result.MeanScore, "objective/scores");
+        Numeric.Close(c.Scalar("mean_score"), result.MeanScore, "objective/scores");
+        Assert.Equal(c.Int("num_eos_tokens"), result.NumEosTokens);
+        Assert.Equal((double)result.NumEosTokens, result.ToMetrics()[MetricNames.ValNumEosTokens]);
+    }
+
+    [Theory]
+    [InlineData(10, 0.0)]   // L_max − L_cache = 12: no penalty up to 12 tokens
+    [InlineData(12, 0.0)]
+    [InlineData(14, -0.25)] // 2 of 4 buffer tokens used: −f·2/4
+    [InlineData(16, -0.5)]  // at L_max: −f
+    public void OverlongPenalty_Length_LinearInsideTheBufferDownToMinusFactor(int length, double expected)
+    {
+        var shaping = new OverlongPenalty(maxResponseLength: 16, overlongBufferLen: 4, overlongPenaltyFactor: 0.5);
+
+        Assert.Equal(expected, shaping.Penalty(length), 15);
+    }
+
+    [Fact]
+    public void OverlongPenalty_BufferLongerThanMax_ThrowsNamingTheKeys()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new OverlongPenalty(8, 9));
+
+        Assert.Contains("overlong_buffer_len must lie in [1, max_new_tokens = 8]", e.Message);
     }
 
     [Fact]

@@ -58,37 +58,40 @@ public sealed class PropertyTests
     }
 
     [Fact]
-    public void PpoCompute_DualClipBothAggregations_GradientMatchesFiniteDifferences()
+    public void PpoCompute_ClipHigherDualClipKlLossEveryAggregation_GradientMatchesFiniteDifferences()
     {
-        var gen = from b in Generators.SameLayout(3, 0.4)
-                  from seqMean in Gen.Elements(false, true)
-                  select (b, seqMean);
+        var gen = from b in Generators.SameLayout(4, 0.4)
+                  from mode in Gen.Elements(Enum.GetValues<LossAggMode>())
+                  from kl in Gen.Elements<KlEstimator?>(null, KlEstimator.K1, KlEstimator.K2, KlEstimator.K3)
+                  from mask in Gen.ArrayOf(b[0].BatchSize, Gen.Elements(true, true, false))
+                  select (b, mode, kl, mask);
         Prop.ForAll(Arb.From(gen), x =>
         {
-            var (b, seqMean) = x;
+            var (b, mode, kl, mask) = x;
+            if (!mask.Any(m => m))
+            {
+                mask[0] = true;
+            }
+
             var lp = b[0];
             var old = lp.WithData(lp.Data.Select((v, t) => v - b[1].Data[t]).ToArray());
             var adv = b[2].WithData(b[2].Data.Select(v => v * 5).ToArray());
             var options = new PpoLossOptions
             {
-                DualClip = 1.3,
-                Aggregation = seqMean ? LossAggregation.SequenceMeanThenBatchMean : LossAggregation.TokenMean,
+                CliprangeLow = 0.15,
+                CliprangeHigh = 0.3,
+                DualClipC = 1.3,
+                Aggregation = mode == LossAggMode.SeqMeanTokenSumNorm
+                    ? LossAggregation.SeqMeanTokenSumNorm(5)
+                    : LossAggregation.Parse(LossAggregation.ConfigName(mode)),
+                UseKlLoss = kl is not null,
+                KlLossCoef = 0.3,
+                KlLossType = kl ?? KlEstimator.K3,
             };
-            var grad = PpoObjective.Compute(lp, old, adv, options).GradLogprobs;
-            return FiniteDifference.Matches(lp.Data, grad.Data, () => PpoObjective.Compute(lp, old, adv, options).Loss);
-        }).QuickCheckThrowOnFailure();
-    }
-
-    [Fact]
-    public void GrpoCompute_Gradient_MatchesFiniteDifferences()
-    {
-        Prop.ForAll(Arb.From(Generators.SameLayout(4, 0.5)), b =>
-        {
-            var (lp, old, reference, adv) = (b[0], b[1], b[2], b[3]);
-            var options = new GrpoLossOptions { Beta = 0.3 };
-            var grad = GrpoObjective.Compute(lp, old, reference, adv, options).GradLogprobs;
+            var reference = b[3];
+            var grad = PpoObjective.Compute(lp, old, adv, options, reference, mask).GradLogprobs;
             return FiniteDifference.Matches(lp.Data, grad.Data,
-                () => GrpoObjective.Compute(lp, old, reference, adv, options).Loss);
+                () => PpoObjective.Compute(lp, old, adv, options, reference, mask).Loss);
         }).QuickCheckThrowOnFailure();
     }
 
@@ -106,43 +109,84 @@ public sealed class PropertyTests
     }
 
     [Fact]
-    public void DpoCompute_Gradients_MatchFiniteDifferences()
+    public void DpoCompute_EveryLossType_GradientsMatchFiniteDifferences()
     {
         var gen = from chosen in Generators.SameLayout(2, 1.0, -1.0)
                   from lengths in Gen.ArrayOf(chosen[0].BatchSize, Gen.Choose(1, 5))
                   from rejected in Gen.ArrayOf(2, Generators.Batch(lengths, 1.0, -1.0))
-                  select (chosen, rejected);
+                  from lossType in Gen.Elements(Enum.GetValues<DpoLossType>())
+                  select (chosen, rejected, lossType);
         Prop.ForAll(Arb.From(gen), x =>
         {
-            var (c, r) = x;
-            double Loss() => DpoObjective.Compute(c[0], r[0], c[1], r[1], 0.5, 0.1).Loss;
-            var result = DpoObjective.Compute(c[0], r[0], c[1], r[1], 0.5, 0.1);
+            var (c, r, lossType) = x;
+            var options = new DpoOptions
+            {
+                Beta = 0.5,
+                LossType = lossType,
+                LabelSmoothing = lossType is DpoLossType.Sigmoid or DpoLossType.Robust ? 0.1 : 0.0,
+            };
+            double Loss() => DpoObjective.Compute(c[0], r[0], c[1], r[1], options).Loss;
+            var result = DpoObjective.Compute(c[0], r[0], c[1], r[1], options);
             return FiniteDifference.Matches(c[0].Data, result.GradChosenLogprobs.Data, Loss) &&
                    FiniteDifference.Matches(r[0].Data, result.GradRejectedLogprobs.Data, Loss);
         }).QuickCheckThrowOnFailure();
     }
 
+    /// <summary>The P3O gradient treats q and the importance weights as constants (stop-gradient), so the finite
+    /// differences perturb the loss with those held at the centre point — the two-variable form of sg.</summary>
     [Fact]
-    public void P3oCompute_BothVariants_GradientsMatchFiniteDifferences()
+    public void P3oCompute_EveryVariant_GradientsMatchFiniteDifferencesWithStopGradientsHeld()
     {
-        var gen = from first in Generators.SameLayout(2, 0.3, -1.0)
+        var gen = from first in Generators.SameLayout(3, 0.3, -1.0)
                   from lengths in Gen.ArrayOf(first[0].BatchSize, Gen.Choose(1, 5))
-                  from second in Gen.ArrayOf(2, Generators.Batch(lengths, 0.3, -1.0))
+                  from second in Gen.ArrayOf(3, Generators.Batch(lengths, 0.3, -1.0))
                   from rewards in Generators.Scores(2 * first[0].BatchSize, 2.0)
-                  from joint in Gen.Elements(false, true)
-                  select (first, second, rewards, joint);
+                  from variant in Gen.Choose(0, 2)
+                  from tokenAverage in Gen.Elements(false, true)
+                  select (first, second, rewards, variant, tokenAverage);
         Prop.ForAll(Arb.From(gen), x =>
         {
-            var (a, b, rewards, joint) = x;
+            var (a, b, rewards, variant, tokenAverage) = x;
             var pairs = a[0].BatchSize;
-            var r1 = rewards[..pairs];
-            var r2 = rewards[pairs..];
-            var clipping = joint ? P3oClipping.Joint : P3oClipping.Separate;
-            double Loss() => P3oObjective.Compute(a[0], a[1], b[0], b[1], r1, r2, 0.2, clipping).Loss;
-            var result = P3oObjective.Compute(a[0], a[1], b[0], b[1], r1, r2, 0.2, clipping);
-            return FiniteDifference.Matches(a[0].Data, result.GradLogprobs1.Data, Loss) &&
-                   FiniteDifference.Matches(b[0].Data, result.GradLogprobs2.Data, Loss);
+            // the current policy moved away from π_old: old = lp − noise
+            var one = new P3oResponses(a[0], a[0].WithData(a[0].Data.Select((v, t) => v - a[1].Data[t]).ToArray()),
+                a[2], rewards[..pairs]);
+            var two = new P3oResponses(b[0], b[0].WithData(b[0].Data.Select((v, t) => v - b[1].Data[t]).ToArray()),
+                b[2], rewards[pairs..]);
+            var options = new P3oOptions
+            {
+                Clipping = variant == 0 ? P3oClipping.Separate : P3oClipping.Joint,
+                ClipPerToken = variant == 2,
+                TokenAverage = tokenAverage,
+                CliprangeRatio = 1.5,
+                KlCoef = 0.2,
+            };
+            var held = P3oObjective.StopGradients(one, two, options);
+            var result = P3oObjective.Evaluate(one, two, options, held);
+            double Loss() => P3oObjective.Evaluate(one, two, options, held).Loss;
+            return FiniteDifference.Matches(one.Logprobs.Data, result.GradLogprobs1.Data, Loss) &&
+                   FiniteDifference.Matches(two.Logprobs.Data, result.GradLogprobs2.Data, Loss);
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void P3oCompute_RatiosAwayFromOne_GradientIsNotTheDerivativeThroughTheStopGradients()
+    {
+        // With ρ ≠ 1 and β > 0 the stop-gradients matter: differentiating through q and the weights (plain finite
+        // differences of Compute) gives a different vector. Guards against an implementation that drops sg.
+        var old1 = TokenBatch.FromRagged([[-1.0, -0.5]]);
+        var old2 = TokenBatch.FromRagged([[-0.7]]);
+        var one = new P3oResponses(old1.WithData([-0.9, -0.45]), old1, old1.WithData([-1.2, -0.6]), [1.0]);
+        var two = new P3oResponses(old2.WithData([-0.75]), old2, old2.WithData([-0.5]), [0.0]);
+        var options = new P3oOptions { KlCoef = 0.5, Cliprange = 0.5 };
+
+        var result = P3oObjective.Compute(one, two, options);
+        var held = P3oObjective.StopGradients(one, two, options);
+
+        Assert.True(FiniteDifference.Matches(one.Logprobs.Data, result.GradLogprobs1.Data,
+            () => P3oObjective.Evaluate(one, two, options, held).Loss));
+        Assert.False(FiniteDifference.Matches(one.Logprobs.Data, result.GradLogprobs1.Data,
+            () => P3oObjective.Compute(one, two, options).Loss));
     }
 
     [Fact]
@@ -176,11 +220,12 @@ public sealed class PropertyTests
         Prop.ForAll(Arb.From(Generators.SameLayout(1, 2.0)), b =>
         {
             var x = b[0];
-            var entropy = EntropyBonus.Compute(x, 0.01, LossAggregation.SequenceMeanThenBatchMean);
-            var nll = BestOfN.NllLoss(x, LossAggregation.TokenMean);
+            var entropy = EntropyBonus.Compute(x, 0.01, LossAggregation.SeqMeanTokenMean);
+            var nll = SftObjective.Compute(x, LossAggregation.SeqMeanTokenSum);
             return FiniteDifference.Matches(x.Data, entropy.GradEntropy.Data,
-                       () => EntropyBonus.Compute(x, 0.01, LossAggregation.SequenceMeanThenBatchMean).Loss)
-                   && FiniteDifference.Matches(x.Data, nll.GradLogprobs.Data, () => BestOfN.NllLoss(x).Loss);
+                       () => EntropyBonus.Compute(x, 0.01, LossAggregation.SeqMeanTokenMean).Loss)
+                   && FiniteDifference.Matches(x.Data, nll.GradLogprobs.Data,
+                       () => SftObjective.Compute(x, LossAggregation.SeqMeanTokenSum).Loss);
         }).QuickCheckThrowOnFailure();
     }
 

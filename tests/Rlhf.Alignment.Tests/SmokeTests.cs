@@ -84,7 +84,7 @@ public sealed class SmokeTests
             for (var epoch = 0; epoch < 2; epoch++)
             {
                 var logprobs = LogProbs(logits, responses);
-                var result = GrpoObjective.Compute(logprobs, oldLogprobs, refLogprobs, advantages);
+                var result = PpoObjective.Compute(logprobs, oldLogprobs, advantages, PpoLossOptions.Grpo(), refLogprobs);
                 Backward(logits, responses, result.GradLogprobs, learningRate: 1.0);
             }
 
@@ -94,6 +94,49 @@ public sealed class SmokeTests
 
         Assert.True(lastScore > firstScore + 1.0, $"score {firstScore:F3} -> {lastScore:F3}");
     }
+
+    [Theory]
+    [InlineData(P3oClipping.Separate, false)]
+    [InlineData(P3oClipping.Joint, false)]
+    [InlineData(P3oClipping.Joint, true)]
+    public void P3oIterations_ToyPolicy_ScoreRises(P3oClipping clipping, bool clipPerToken)
+    {
+        var random = new Random(7);
+        var logits = new double[Positions, Vocab];
+        var refLogits = (double[,])logits.Clone();
+        var options = new P3oOptions { Clipping = clipping, ClipPerToken = clipPerToken, KlCoef = 0.05 };
+        double firstScore = double.NaN, lastScore = 0;
+
+        for (var iteration = 0; iteration < 25; iteration++)
+        {
+            // 1. rollout: two responses per prompt from π_old, their logprobs, ref_logprobs and scores
+            var first = Sample(logits, 16, random);
+            var second = Sample(logits, 16, random);
+            double[] Scores(int[][] r) => r.Select(x => (double)x.Count(a => a == 0)).ToArray();
+            var (old1, old2) = (LogProbs(logits, first), LogProbs(logits, second));
+            var (ref1, ref2) = (LogProbs(refLogits, first), LogProbs(refLogits, second));
+
+            // 2. epochs of the pairwise loss, gradients of both responses chained into the table
+            for (var epoch = 0; epoch < 4; epoch++)
+            {
+                var result = P3oObjective.Compute(
+                    new P3oResponses(LogProbs(logits, first), old1, ref1, Scores(first)),
+                    new P3oResponses(LogProbs(logits, second), old2, ref2, Scores(second)), options);
+                Backward(logits, [.. first, .. second],
+                    TokenBatch.FromRagged([.. ToRows(result.GradLogprobs1), .. ToRows(result.GradLogprobs2)]),
+                    learningRate: 2.0);
+            }
+
+            var mean = (Scores(first).Average() + Scores(second).Average()) / 2;
+            firstScore = double.IsNaN(firstScore) ? mean : firstScore;
+            lastScore = mean;
+        }
+
+        Assert.True(lastScore > firstScore + 1.0, $"score {firstScore:F3} -> {lastScore:F3}");
+    }
+
+    private static double[][] ToRows(TokenBatch batch) =>
+        Enumerable.Range(0, batch.BatchSize).Select(i => batch.Row(i).ToArray()).ToArray();
 
     private static int[][] Sample(double[,] logits, int count, Random random)
     {

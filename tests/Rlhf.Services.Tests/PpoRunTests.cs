@@ -17,7 +17,7 @@ public sealed class PpoRunTests
     [
         MetricNames.ObjectiveKl, MetricNames.ObjectiveScores, MetricNames.ObjectiveKlCoef, MetricNames.ObjectiveEntropy,
         MetricNames.ObjectiveNonScoreReward, MetricNames.ObjectiveRlhfReward, MetricNames.LossPolicyAvg,
-        MetricNames.PolicyApproxKl, MetricNames.PolicyClipFrac, MetricNames.ValAdvantagesMean, "policy/grad_norm",
+        MetricNames.PolicyApproxKlAvg, MetricNames.PolicyClipFracAvg, MetricNames.ValAdvantagesMean, "policy/grad_norm",
         "env/response_length", "timing/iteration_s",
     ];
 

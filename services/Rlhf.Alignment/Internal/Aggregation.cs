@@ -1,43 +1,70 @@
 namespace Rlhf.Alignment.Internal;
 
-/// <summary>Per-token weights w_t of a <see cref="LossAggregation"/> (Σ_t w_t = 1).</summary>
+/// <summary>Per-token weights w_t of a <see cref="LossAggregation"/>, and plain means for diagnostics.</summary>
 internal static class Aggregation
 {
-    /// <summary>Weights over the layout of <paramref name="batch"/>: shape (N,).</summary>
-    /// <exception cref="ArgumentException">The batch has no tokens.</exception>
-    public static double[] Weights(TokenBatch batch, LossAggregation aggregation)
+    /// <summary>
+    /// Weights over the layout of <paramref name="batch"/>, shape (N,): the formulas of <see cref="LossAggregation"/>,
+    /// over the sequences with <c>include[i]</c> (all when null); excluded sequences get weight 0.
+    /// </summary>
+    /// <exception cref="ArgumentException">No included token; the mask has the wrong length; or, for
+    /// seq-mean-token-sum-norm, a sequence longer than L.</exception>
+    public static double[] Weights(TokenBatch batch, LossAggregation aggregation, ReadOnlySpan<bool> include = default)
     {
-        if (batch.TotalTokens == 0)
+        ArgumentNullException.ThrowIfNull(aggregation);
+        var masked = !include.IsEmpty;
+        if (masked)
         {
-            throw new ArgumentException("the batch has no response tokens to average over.", nameof(batch));
+            Numerics.EnsureSameLength(batch.BatchSize, include.Length, "sequenceMask");
+        }
+
+        int sequences = 0, nonEmpty = 0, tokens = 0;
+        for (var i = 0; i < batch.BatchSize; i++)
+        {
+            if (masked && !include[i])
+            {
+                continue;
+            }
+
+            sequences++;
+            nonEmpty += batch.Length(i) > 0 ? 1 : 0;
+            tokens += batch.Length(i);
+            if (aggregation.NormLength is { } l && batch.Length(i) > l)
+            {
+                throw new ArgumentException(
+                    $"sequence {i} has {batch.Length(i)} tokens, more than the length L = {l} of " +
+                    "seq-mean-token-sum-norm; L must be the maximum response length.", nameof(batch));
+            }
+        }
+
+        if (tokens == 0)
+        {
+            throw new ArgumentException(
+                masked
+                    ? "the sequence mask leaves no response token in the loss (skip this minibatch)."
+                    : "the batch has no response tokens to average over.", nameof(batch));
         }
 
         var weights = new double[batch.TotalTokens];
-        switch (aggregation)
+        var offsets = batch.Offsets;
+        for (var i = 0; i < batch.BatchSize; i++)
         {
-            case LossAggregation.TokenMean:
-                Array.Fill(weights, 1.0 / batch.TotalTokens);
-                break;
-            case LossAggregation.SequenceMeanThenBatchMean:
-                var nonEmpty = 0;
-                for (var i = 0; i < batch.BatchSize; i++)
-                {
-                    nonEmpty += batch.Length(i) > 0 ? 1 : 0;
-                }
+            var n = batch.Length(i);
+            if (n == 0 || (masked && !include[i]))
+            {
+                continue;
+            }
 
-                var offsets = batch.Offsets;
-                for (var i = 0; i < batch.BatchSize; i++)
-                {
-                    var n = batch.Length(i);
-                    if (n > 0)
-                    {
-                        weights.AsSpan(offsets[i], n).Fill(1.0 / ((double)nonEmpty * n));
-                    }
-                }
-
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation, "unknown aggregation.");
+            var w = aggregation.Mode switch
+            {
+                LossAggMode.TokenMean => 1.0 / tokens,
+                LossAggMode.SeqMeanTokenSum => 1.0 / sequences,
+                LossAggMode.SeqMeanTokenMean => 1.0 / ((double)nonEmpty * n),
+                LossAggMode.SeqMeanTokenSumNorm => 1.0 / ((double)sequences * aggregation.NormLength!.Value),
+                _ => throw new ArgumentOutOfRangeException(nameof(aggregation), aggregation.Mode,
+                    "unknown loss_agg_mode."),
+            };
+            weights.AsSpan(offsets[i], n).Fill(w);
         }
 
         return weights;
@@ -55,7 +82,7 @@ internal static class Aggregation
         return s;
     }
 
-    /// <summary>Plain mean over all tokens (diagnostics are always token means).</summary>
+    /// <summary>Plain mean (diagnostics are token means); NaN when empty.</summary>
     public static double Mean(ReadOnlySpan<double> values)
     {
         if (values.Length == 0)
@@ -72,7 +99,7 @@ internal static class Aggregation
         return s / values.Length;
     }
 
-    /// <summary>Mean and variance over all tokens; <paramref name="unbiased"/> divides by N − 1.</summary>
+    /// <summary>Mean and variance; <paramref name="unbiased"/> divides by N − 1 (NaN below two values).</summary>
     public static (double Mean, double Variance) MeanVariance(ReadOnlySpan<double> values, bool unbiased)
     {
         var mean = Mean(values);

@@ -1,75 +1,84 @@
 namespace Rlhf.Alignment.Internal;
 
 /// <summary>
-/// The per-token PPO clipped surrogate (Schulman et al. 2017, eq. 7, written as a loss):
-/// ratio = exp(logprobs − old_logprobs), pg_loss_t = max(−A·ratio, −A·clip(ratio, 1 − ε, 1 + ε)), and with dual clip
-/// (Ye et al. 2020) for A &lt; 0: pg_loss_t = min(pg_loss_t, −c·A). Writes ∂pg_loss_t/∂logprobs_t.
+/// The two clipped surrogates of this library, written as losses (minimised):
+/// <list type="bullet">
+/// <item><see cref="Ratio"/>: PPO's (Schulman et al. 2017, eq. 7) with ratio r = exp(x − x_old),
+/// l = max(−A·r, −A·clip(r, 1 − ε_low, 1 + ε_high)) (asymmetric bounds: DAPO's clip-higher, Yu et al. 2025 §3.1),
+/// and with dual clip (Ye et al. 2020) for A &lt; 0: l = min(l, −c·A).</item>
+/// <item><see cref="Linear"/>: the log-space form of P3O (Wu et al. 2023; the authors' code),
+/// l = max(−A·x, −A·clamp(x, x_old − ε, x_old + ε)).</item>
+/// </list>
+/// Both return ∂l/∂x; it is 0 where a clipped branch binds (the loss is flat in x there).
 /// </summary>
 internal static class ClippedSurrogate
 {
-    public readonly record struct Counts(int Clipped, int DualClipped);
+    /// <summary>One evaluation of <see cref="Ratio"/>.</summary>
+    /// <param name="Loss">l.</param>
+    /// <param name="Slope">∂l/∂x = (∂l/∂r)·r.</param>
+    /// <param name="RatioValue">r = exp(x − x_old).</param>
+    /// <param name="Clipped">The clip branch is strictly larger (TRL's <c>pg_losses2 &gt; pg_losses</c>).</param>
+    /// <param name="DualClipped">The dual-clip cap binds.</param>
+    public readonly record struct RatioTerm(double Loss, double Slope, double RatioValue, bool Clipped, bool DualClipped);
 
-    /// <summary>Per-token loss into <paramref name="loss"/>, its derivative into <paramref name="dloss"/> and the
-    /// ratio into <paramref name="ratio"/>; all spans of length N.</summary>
-    public static Counts Evaluate(
-        Span<double> loss,
-        Span<double> dloss,
-        Span<double> ratio,
-        ReadOnlySpan<double> logprobs,
-        ReadOnlySpan<double> oldLogprobs,
-        ReadOnlySpan<double> advantages,
-        double cliprange,
-        double? dualClip)
+    public static RatioTerm Ratio(double x, double xOld, double advantage, double clipLow, double clipHigh,
+        double? dualClipC)
     {
-        var clipped = 0;
-        var dualClipped = 0;
-        for (var t = 0; t < logprobs.Length; t++)
+        var r = Math.Exp(x - xOld);
+        var unclipped = -advantage * r;
+        var clippedLoss = -advantage * Math.Clamp(r, 1.0 - clipLow, 1.0 + clipHigh);
+        double l, dldr;
+        var clipped = clippedLoss > unclipped;
+        if (clipped)
         {
-            var r = Math.Exp(logprobs[t] - oldLogprobs[t]);
-            var a = advantages[t];
-            var unclippedLoss = -a * r;
-            var clippedRatio = Math.Clamp(r, 1.0 - cliprange, 1.0 + cliprange);
-            var clippedLoss = -a * clippedRatio;
-            double l;
-            double dldr;
-            if (clippedLoss > unclippedLoss)
-            {
-                // The clipped branch binds: it is flat in the ratio (outside the interval) — no gradient.
-                l = clippedLoss;
-                dldr = 0.0;
-                clipped++;
-            }
-            else
-            {
-                l = unclippedLoss;
-                dldr = -a;
-            }
-
-            if (dualClip is { } c && a < 0 && -c * a < l)
-            {
-                l = -c * a;
-                dldr = 0.0;
-                dualClipped++;
-            }
-
-            loss[t] = l;
-            dloss[t] = dldr * r;
-            ratio[t] = r;
+            l = clippedLoss;
+            dldr = 0.0;
+        }
+        else
+        {
+            l = unclipped;
+            dldr = -advantage;
         }
 
-        return new Counts(clipped, dualClipped);
+        var dual = false;
+        if (dualClipC is { } c && advantage < 0 && -c * advantage < l)
+        {
+            l = -c * advantage;
+            dldr = 0.0;
+            dual = true;
+        }
+
+        return new RatioTerm(l, dldr * r, r, clipped, dual);
     }
 
-    public static void Validate(double cliprange, double? dualClip)
+    /// <summary>l = max(−A·x, −A·clamp(x, x_old − ε, x_old + ε)); returns l, ∂l/∂x and whether the clip
+    /// binds.</summary>
+    public static (double Loss, double Slope, bool Clipped) Linear(double x, double xOld, double advantage,
+        double epsilon)
     {
-        if (!(cliprange > 0 && cliprange < 1))
+        var unclipped = -advantage * x;
+        var clippedLoss = -advantage * Math.Clamp(x, xOld - epsilon, xOld + epsilon);
+        return clippedLoss > unclipped ? (clippedLoss, 0.0, true) : (unclipped, -advantage, false);
+    }
+
+    /// <summary>Checks ε_low ∈ (0, 1), ε_high &gt; 0 and c &gt; 1; the messages name the config keys.</summary>
+    public static void Validate(double clipLow, double clipHigh, double? dualClipC)
+    {
+        if (!(clipLow > 0 && clipLow < 1))
         {
-            throw new ArgumentOutOfRangeException(nameof(cliprange), cliprange, "cliprange must lie in (0, 1).");
+            throw new ArgumentOutOfRangeException(nameof(clipLow), clipLow,
+                "cliprange_low (or cliprange) must lie in (0, 1).");
         }
 
-        if (dualClip is { } c && !(c > 1))
+        if (!(clipHigh > 0) || double.IsInfinity(clipHigh))
         {
-            throw new ArgumentOutOfRangeException(nameof(dualClip), c, "the dual-clip constant must exceed 1.");
+            throw new ArgumentOutOfRangeException(nameof(clipHigh), clipHigh,
+                "cliprange_high (or cliprange) must be positive and finite.");
+        }
+
+        if (dualClipC is { } c && !(c > 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(dualClipC), c, "dual_clip_c must exceed 1.");
         }
     }
 }

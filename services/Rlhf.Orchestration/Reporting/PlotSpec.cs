@@ -13,7 +13,7 @@ public sealed record PlotSpec(string Title, string YLabel, IReadOnlyList<string>
     [
         new("Score", "reward-model score", [MetricNames.ObjectiveScores, MetricNames.EvalScore]),
         new("KL to reference", "KL (nats / sequence)", [MetricNames.ObjectiveKl]),
-        new("Entropy", "entropy (nats / token)", [MetricNames.ObjectiveEntropy]),
+        new("Entropy", "entropy (nats / response)", [MetricNames.ObjectiveEntropy]),
         new("Losses", "loss", [MetricNames.LossPolicyAvg, MetricNames.LossValueAvg]),
     ];
 }

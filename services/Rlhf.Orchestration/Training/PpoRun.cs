@@ -154,7 +154,7 @@ public static class PpoRun
         $"iter {iteration}/{total}  score {m.GetValueOrDefault(MetricNames.ObjectiveScores):F3}  kl {m.GetValueOrDefault(MetricNames.ObjectiveKl):F3}  " +
         $"kl_coef {m.GetValueOrDefault(MetricNames.ObjectiveKlCoef):F4}  entropy {m.GetValueOrDefault(MetricNames.ObjectiveEntropy):F3}  " +
         $"pg_loss {m.GetValueOrDefault(MetricNames.LossPolicyAvg):F4}  vf_loss {m.GetValueOrDefault(MetricNames.LossValueAvg):F4}  " +
-        $"clipfrac {m.GetValueOrDefault(MetricNames.PolicyClipFrac):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
+        $"clipfrac {m.GetValueOrDefault(MetricNames.PolicyClipFracAvg):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
         $"{m.GetValueOrDefault("throughput/tokens_per_s"):F0} tok/s" +
         (m.TryGetValue(MetricNames.EvalScore, out var e) ? $"  eval_score {e:F3}" : "");
 

@@ -106,7 +106,8 @@ public sealed class PpoTrainer
         // 7. KL controller update with the mean KL per response
         _kl.Update(rewards.MeanKl, rollout.Count);
         metrics[MetricNames.ObjectiveKlCoef] = _kl.KlCoef;
-        metrics[MetricNames.ObjectiveEntropy] = rollout.Entropy.Data.Average();
+        metrics[MetricNames.ObjectiveEntropy] = RolloutStatistics.SequenceEntropy(rollout.Logprobs);
+        metrics[MetricNames.ObjectiveTokenEntropy] = rollout.Entropy.Data.Average();
         metrics["env/response_length"] = (double)rollout.ResponseTokens / rollout.Count;
         metrics["env/eos_fraction"] = rollout.ContainsEos.Count(e => e) / (double)rollout.Count;
         metrics["timing/iteration_s"] = total.Elapsed.TotalSeconds;
@@ -269,9 +270,8 @@ public sealed class PpoTrainer
     private async Task<Dictionary<string, double>> OptimizeAsync(int iteration, Rollout rollout, TokenBatch advantages, TokenBatch? returns,
         CallOptions call)
     {
-        var sums = new Dictionary<string, double>();
+        var stats = new MinibatchMetrics();
         GradNorms? last = null;
-        var count = 0;
         var n = rollout.Count;
         var accumulation = Math.Max(1, _config.GradientAccumulationSteps);
         var pending = 0;
@@ -285,9 +285,7 @@ public sealed class PpoTrainer
                 var policyPart = PolicyMinibatchAsync(rollout, advantages, idx, call);
                 var criticPart = _config.UsesCritic ? CriticMinibatchAsync(rollout, returns!, idx, call) : Task.FromResult(new Dictionary<string, double>());
                 await Task.WhenAll(policyPart, criticPart).ConfigureAwait(false);
-                foreach (var (k, v) in policyPart.Result.Concat(criticPart.Result))
-                    sums[k] = sums.GetValueOrDefault(k) + v;
-                count++;
+                stats.Add(policyPart.Result.Concat(criticPart.Result));
                 if (++pending == accumulation)
                 {
                     last = await StepAsync(1f / accumulation, call).ConfigureAwait(false);
@@ -298,8 +296,8 @@ public sealed class PpoTrainer
         if (pending > 0)
             last = await StepAsync(1f / pending, call).ConfigureAwait(false);
 
-        // minibatch metrics: mean over minibatches; gradient norms: those of the last optimizer step
-        var metrics = sums.ToDictionary(kv => kv.Key, kv => kv.Value / count);
+        // minibatch metrics: mean over minibatches (val/ratio_var across them, as TRL); gradient norms: the last step's
+        var metrics = stats.ToMetrics();
         if (last is { } norms)
         {
             metrics["policy/grad_norm"] = norms.Policy;
@@ -324,8 +322,8 @@ public sealed class PpoTrainer
         var oldLogprobs = rollout.Logprobs.Select(idx);
         var mbAdvantages = advantages.Select(idx);
         var loss = _config.Algorithm == PpoAlgorithm.Grpo
-            ? GrpoObjective.Compute(logprobs, oldLogprobs, rollout.RefLogprobs.Select(idx), mbAdvantages,
-                new GrpoLossOptions { Cliprange = _config.Cliprange, Beta = _kl.KlCoef })
+            ? PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, PpoLossOptions.Grpo(_kl.KlCoef) with { Cliprange = _config.Cliprange },
+                rollout.RefLogprobs.Select(idx))
             : PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, new PpoLossOptions { Cliprange = _config.Cliprange });
         var backward = new BackwardRequest { RunId = _runId, ForwardId = forward.ForwardId, GradLogprobs = loss.GradLogprobs.ToPacked() };
         var metrics = new Dictionary<string, double>(loss.ToMetrics());

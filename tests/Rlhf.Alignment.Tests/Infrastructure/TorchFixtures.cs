@@ -82,10 +82,15 @@ public sealed class FixtureCase(string name, JsonElement element)
 
     public string String(string field) => element.GetProperty(field).GetString()!;
 
-    public LossAggregation Aggregation(string field = "aggregation") => String(field) switch
-    {
-        "token_mean" => LossAggregation.TokenMean,
-        "seq_mean" => LossAggregation.SequenceMeanThenBatchMean,
-        var other => throw new InvalidOperationException($"unknown aggregation {other}"),
-    };
+    public string? NullableString(string field) =>
+        element.GetProperty(field).ValueKind == JsonValueKind.Null ? null : element.GetProperty(field).GetString();
+
+    public bool Bool(string field) => element.GetProperty(field).GetBoolean();
+
+    public int Int(string field) => element.GetProperty(field).GetInt32();
+
+    /// <summary>The case's <c>aggregation</c> (verl's loss_agg_mode name) with its <c>norm_len</c> when
+    /// present.</summary>
+    public LossAggregation Aggregation() => LossAggregation.Parse(String("aggregation"),
+        element.TryGetProperty("norm_len", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt32() : null);
 }
