@@ -1,5 +1,5 @@
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.Protos.V1;
 
 namespace Rlhf.ModelServices;

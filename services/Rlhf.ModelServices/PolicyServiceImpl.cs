@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.Grpc;
 using Rlhf.Protos.V1;
 

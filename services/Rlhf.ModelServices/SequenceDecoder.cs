@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf.Collections;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.Grpc;
 using Rlhf.Protos.V1;
 

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Rlhf.Engine.Tokenization;
+namespace Rlhf.Tokenizers;
 
 /// <summary>
 /// Decodes a stream of token ids into text as they arrive (e.g. for streamed generation). Byte-fallback tokens can
@@ -8,7 +8,7 @@ namespace Rlhf.Engine.Tokenization;
 /// completes, so every returned chunk is whole characters and the concatenation of all chunks equals
 /// <see cref="Llama2Tokenizer.Decode"/> of the whole sequence. Not thread-safe: one instance per stream.
 /// </summary>
-public sealed class StreamingTextDecoder
+public sealed class StreamingTextDecoder : IStreamingDecoder
 {
     private readonly Llama2Tokenizer _tokenizer;
     private readonly Decoder _utf8 = Encoding.UTF8.GetDecoder();

@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 
-namespace Rlhf.Engine.Tokenization;
+namespace Rlhf.Tokenizers;
 
 /// <summary>
 /// The byte-level BPE tokenizer of llama2.c (Karpathy, <c>run.c</c> <c>encode</c>/<c>decode</c>), loaded from its
@@ -15,8 +14,10 @@ namespace Rlhf.Engine.Tokenization;
 /// concatenation is a piece with the highest score (the leftmost pair on ties) until no pair merges. The possible merges
 /// are precomputed as a table from id pairs to ids and applied through a heap, so encoding takes O(n log n) in the text
 /// length instead of run.c's O(n²) with a string lookup per candidate pair. The type is immutable and thread-safe.
+/// As an <see cref="ITokenizer"/> its special tokens are fixed (BOS 1, EOS 2, unknown 0, no pad): the format has no
+/// config files.
 /// </remarks>
-public sealed class Llama2Tokenizer
+public sealed class Llama2Tokenizer : ITokenizer
 {
     /// <summary>Id of <c>&lt;unk&gt;</c>.</summary>
     public const int UnknownId = 0;
@@ -79,6 +80,9 @@ public sealed class Llama2Tokenizer
     /// <summary>Number of tokens V.</summary>
     public int VocabSize => _pieces.Length;
 
+    /// <summary>BOS 1, EOS 2, unknown 0, no pad.</summary>
+    public SpecialTokenIds SpecialTokens { get; } = new(BosId, EosId, Pad: null, Unknown: UnknownId);
+
     /// <summary>Longest piece in bytes, as recorded in the file header.</summary>
     public int MaxTokenLength { get; }
 
@@ -137,8 +141,7 @@ public sealed class Llama2Tokenizer
             throw new InvalidDataException($"tokenizer has {data.Length - offset} trailing bytes after {pieces.Count} tokens");
         if (pieces.Count < 3)
             throw new InvalidDataException($"tokenizer holds {pieces.Count} tokens, at least 3 (<unk>, BOS, EOS) expected");
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(data))[..16];
-        return new Llama2Tokenizer([.. pieces], [.. scores], maxTokenLength, fingerprint);
+        return new Llama2Tokenizer([.. pieces], [.. scores], maxTokenLength, FileFingerprint.Of(data));
     }
 
     /// <summary>The bytes of token <paramref name="id"/> as stored in the file.</summary>
@@ -157,6 +160,9 @@ public sealed class Llama2Tokenizer
             key[i] = (char)piece[i];
         return _lookup.TryGetValue(key, out var id) ? id : -1;
     }
+
+    /// <inheritdoc />
+    int[] ITokenizer.Encode(string text, bool addBos) => Encode(text, addBos, eos: false);
 
     /// <summary>Encodes text as llama2.c <c>encode</c> does.</summary>
     /// <param name="text">Text; encoded as UTF-8.</param>
@@ -250,7 +256,18 @@ public sealed class Llama2Tokenizer
     }
 
     /// <summary><see cref="DecodeBytes"/> as a string; invalid UTF-8 becomes U+FFFD.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not in [0, V).</exception>
     public string Decode(ReadOnlySpan<int> ids) => Encoding.UTF8.GetString(DecodeBytes(ids));
+
+    /// <summary>A <see cref="StreamingTextDecoder"/> over this vocabulary.</summary>
+    public IStreamingDecoder CreateStreamingDecoder(int previousId = -1) => new StreamingTextDecoder(this, previousId);
+
+    /// <summary>Looks a piece up by its UTF-8 text; see <see cref="PieceToId"/>.</summary>
+    public bool TryGetTokenId(string token, out int id)
+    {
+        id = PieceToId(Encoding.UTF8.GetBytes(token));
+        return id >= 0;
+    }
 
     private static long PairKey(int canonicalLeft, int canonicalRight) => ((long)canonicalLeft << 32) | (uint)canonicalRight;
 
