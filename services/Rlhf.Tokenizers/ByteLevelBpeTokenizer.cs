@@ -143,7 +143,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         if (addBos && SpecialTokens.Bos is { } bos)
             ids.Add(bos);
         if (_nfc)
-            text = text.Normalize(NormalizationForm.FormC);
+            text = Nfc.Normalize(text);
         if (_addPrefixSpace && text.Length > 0 && text[0] != ' ')
             text = " " + text;
         foreach (var chunk in PreTokenize(text))
