@@ -1,34 +1,18 @@
-using System.Diagnostics;
 using System.Text.Json;
 
 namespace Rlhf.Tokenizers.Tests.Infrastructure;
 
 /// <summary>
-/// Runs <c>tests/fixtures/tokenizers/make_fixtures.py</c> with <c>/usr/bin/python3</c> (env <c>RLHF_PYTHON</c>
-/// overrides) once per kind into a temporary directory, and reads what it wrote.
+/// Runs <c>tests/fixtures/tokenizers/make_fixtures.py</c> (<see cref="RepositoryPython"/>) once per kind into a
+/// temporary directory, and reads what it wrote.
 /// </summary>
 internal static class ReferenceFixtures
 {
-    public static string Python { get; } =
-        Environment.GetEnvironmentVariable("RLHF_PYTHON") is { Length: > 0 } p ? p : "/usr/bin/python3";
-
     private static readonly Lazy<string> s_sentencePiece = new(() => Generate("sentencepiece"));
     private static readonly Lazy<string> s_bpe = new(() => Generate("bpe"));
     private static readonly Lazy<string?> s_sentencePieceMissing = new(() =>
-    {
-        if (TestData.MissingReason("llama2_tokenizer.model", "tinystories_train_head.txt", "hh-rlhf_helpful-base_test.jsonl.gz") is { } data)
-            return data;
-        try
-        {
-            var (code, output) = Run("-c", "import sentencepiece");
-            return code == 0 ? null
-                : $"needs Debian's python3-sentencepiece (scripts/ensure-deps.sh installs it): '{Python} -c \"import sentencepiece\"' failed: {output.Trim()}";
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return $"needs {Python} with python3-sentencepiece: {e.Message}";
-        }
-    });
+        TestData.MissingReason("llama2_tokenizer.model", "tinystories_train_head.txt", "hh-rlhf_helpful-base_test.jsonl.gz")
+        ?? RepositoryPython.MissingModule("sentencepiece", "python3-sentencepiece"));
 
     /// <summary>Null when the SentencePiece reference can run; otherwise why not.</summary>
     public static string? SentencePieceMissing => s_sentencePieceMissing.Value;
@@ -61,28 +45,21 @@ internal static class ReferenceFixtures
     private static string Generate(string kind)
     {
         var dir = Directory.CreateTempSubdirectory($"rlhf-tokenizers-{kind}-").FullName;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        };
         var script = Path.Combine(TestData.RepoRoot, "tests", "fixtures", "tokenizers", "make_fixtures.py");
-        var (code, output) = Run(script, kind, dir, TestData.DataDir);
+        var (code, output) = RepositoryPython.Run([script, kind, dir, TestData.DataDir], TimeSpan.FromMinutes(5));
         if (code != 0)
             throw new InvalidOperationException($"make_fixtures.py {kind} failed ({code}): {output}");
         return dir;
-    }
-
-    private static (int ExitCode, string Output) Run(params string[] args)
-    {
-        var info = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-            info.ArgumentList.Add(a);
-        info.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(info)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(300_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"python {string.Join(' ', args)} did not finish in 300 s");
-        }
-        return (process.ExitCode, stdout + stderr.Result);
     }
 }
 
