@@ -3,13 +3,15 @@
 #   libopenblas0-pthread  GEMM for the engine (cblas_sgemm)
 #   python3-torch/numpy   numerical reference fixtures (tests only)
 #   python3-grpcio(+tools) independent gRPC implementation for interop tests and the Python client
+#   python3-sentencepiece  reference encodings for the SentencePiece tokenizer tests (tests only)
+#   libicu72              NFC normalization of Qwen2-style tokenizers under InvariantGlobalization (tests only here)
 #   kubectl               renders the kustomize overlays in the deploy tests
 # Usage: scripts/ensure-deps.sh [runtime|test]   (default: test)
 set -euo pipefail
 mode=${1:-test}
 pkgs=(libopenblas0-pthread)
 if [ "$mode" = test ]; then
-  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf kubectl)
+  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf python3-sentencepiece libicu72 kubectl)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

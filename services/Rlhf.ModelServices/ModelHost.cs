@@ -2,7 +2,7 @@ using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
 namespace Rlhf.ModelServices;
 

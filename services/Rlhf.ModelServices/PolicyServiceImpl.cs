@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Microsoft.AspNetCore.Authorization;

@@ -1,5 +1,5 @@
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;

@@ -1,7 +1,7 @@
 using System.Text;
 using Google.Protobuf.Collections;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;

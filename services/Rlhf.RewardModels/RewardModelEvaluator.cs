@@ -1,7 +1,7 @@
 using Rlhf.Data;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
 namespace Rlhf.RewardModels;
 

@@ -1,6 +1,6 @@
 using Rlhf.Data;
 using Rlhf.Engine;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
 namespace Rlhf.RewardModels;
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Rlhf.Alignment;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.Engine.Training;
 using Rlhf.Orchestration.Config;
 using AtomicFile = Rlhf.Orchestration.Runs.AtomicFile;

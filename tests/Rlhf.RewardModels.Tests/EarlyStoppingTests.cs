@@ -1,6 +1,6 @@
 using Rlhf.Data;
 using Rlhf.Engine.IO;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.RewardModels.Internal;
 using Rlhf.RewardModels.Tests.Infrastructure;
 

@@ -1,5 +1,5 @@
 using Rlhf.Data;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.RewardModels.Tests.Infrastructure;
 
 namespace Rlhf.RewardModels.Tests;

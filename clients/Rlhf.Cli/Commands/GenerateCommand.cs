@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
 namespace Rlhf.Cli.Commands;
 

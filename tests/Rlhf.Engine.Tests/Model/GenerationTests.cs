@@ -1,5 +1,5 @@
 using Rlhf.Engine.IO;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
 namespace Rlhf.Engine.Tests.Model;
 

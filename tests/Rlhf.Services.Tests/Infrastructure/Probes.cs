@@ -1,4 +1,4 @@
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 using Rlhf.Contracts.V1;
 
 namespace Rlhf.Services.Tests.Infrastructure;

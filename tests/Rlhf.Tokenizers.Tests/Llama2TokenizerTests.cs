@@ -1,7 +1,7 @@
 using System.Text;
-using Rlhf.Engine.Tokenization;
+using Rlhf.Tokenizers;
 
-namespace Rlhf.Engine.Tests.Tokenization;
+namespace Rlhf.Tokenizers.Tests;
 
 public sealed class Llama2TokenizerTests
 {

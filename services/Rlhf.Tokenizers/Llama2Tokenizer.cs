@@ -1,7 +1,6 @@
-using System.Security.Cryptography;
 using System.Text;
 
-namespace Rlhf.Engine.Tokenization;
+namespace Rlhf.Tokenizers;
 
 /// <summary>
 /// The byte-level BPE tokenizer of llama2.c (Karpathy, <c>run.c</c> <c>encode</c>/<c>decode</c>), loaded from its
@@ -12,11 +11,14 @@ namespace Rlhf.Engine.Tokenization;
 /// <remarks>
 /// Encoding prepends the dummy-prefix piece <c>" "</c> when the text is non-empty, maps each UTF-8 code point to its
 /// piece (or its bytes to byte tokens when the code point has no piece), then repeatedly merges the adjacent pair whose
-/// concatenation is a piece with the highest score (the leftmost pair on ties) until no pair merges. The possible merges
-/// are precomputed as a table from id pairs to ids and applied through a heap, so encoding takes O(n log n) in the text
-/// length instead of run.c's O(n²) with a string lookup per candidate pair. The type is immutable and thread-safe.
+/// concatenation is a piece with the highest score (the leftmost pair on ties) until no pair merges
+/// (<see cref="ScoredBpeMerger"/>: a precomputed table from id pairs to ids applied through a heap, so encoding takes
+/// O(n log n) in the text length instead of run.c's O(n²) with a string lookup per candidate pair). The type is
+/// immutable and thread-safe.
+/// As an <see cref="ITokenizer"/> its special tokens are fixed (BOS 1, EOS 2, unknown 0, no pad): the format has no
+/// config files.
 /// </remarks>
-public sealed class Llama2Tokenizer
+public sealed class Llama2Tokenizer : ITokenizer
 {
     /// <summary>Id of <c>&lt;unk&gt;</c>.</summary>
     public const int UnknownId = 0;
@@ -35,10 +37,8 @@ public sealed class Llama2Tokenizer
     private readonly float[] _scores;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private readonly int _spaceId;
-    private readonly int[] _canonical; // id → the first id with the same piece
-    private readonly Dictionary<long, int> _merges; // (canonical left, canonical right) → id of the concatenated piece
+    private readonly ScoredBpeMerger _merger;
     private readonly int[] _singleByte; // byte → id of the one-byte piece, or -1
-    private static readonly MergeOrder s_mergeOrder = new();
 
     private Llama2Tokenizer(byte[][] pieces, float[] scores, int maxTokenLength, string fingerprint)
     {
@@ -55,29 +55,17 @@ public sealed class Llama2Tokenizer
         }
         _lookup = ids.GetAlternateLookup<ReadOnlySpan<char>>();
         _spaceId = _lookup.TryGetValue(" ", out var space) ? space : -1;
-        _canonical = new int[pieces.Length];
-        for (var id = 0; id < pieces.Length; id++)
-            _canonical[id] = ids[_pieceKeys[id]];
         _singleByte = new int[256];
         for (var b = 0; b < 256; b++)
             _singleByte[b] = ids.TryGetValue(((char)b).ToString(), out var single) ? single : -1;
-
-        // Every way to write a piece as the concatenation of two pieces is a possible merge; run.c finds the same
-        // merges by looking the concatenated string up at encode time.
-        _merges = [];
-        for (var id = 0; id < pieces.Length; id++)
-        {
-            var key = _pieceKeys[id].AsSpan();
-            for (var split = 1; split < key.Length; split++)
-            {
-                if (_lookup.TryGetValue(key[..split], out var left) && _lookup.TryGetValue(key[split..], out var right))
-                    _merges.TryAdd(PairKey(left, right), _canonical[id]);
-            }
-        }
+        _merger = new ScoredBpeMerger(_pieceKeys, scores, _lookup, mergeable: null);
     }
 
     /// <summary>Number of tokens V.</summary>
     public int VocabSize => _pieces.Length;
+
+    /// <summary>BOS 1, EOS 2, unknown 0, no pad.</summary>
+    public SpecialTokenIds SpecialTokens { get; } = new(BosId, EosId, Pad: null, Unknown: UnknownId);
 
     /// <summary>Longest piece in bytes, as recorded in the file header.</summary>
     public int MaxTokenLength { get; }
@@ -137,8 +125,7 @@ public sealed class Llama2Tokenizer
             throw new InvalidDataException($"tokenizer has {data.Length - offset} trailing bytes after {pieces.Count} tokens");
         if (pieces.Count < 3)
             throw new InvalidDataException($"tokenizer holds {pieces.Count} tokens, at least 3 (<unk>, BOS, EOS) expected");
-        var fingerprint = Convert.ToHexStringLower(SHA256.HashData(data))[..16];
-        return new Llama2Tokenizer([.. pieces], [.. scores], maxTokenLength, fingerprint);
+        return new Llama2Tokenizer([.. pieces], [.. scores], maxTokenLength, FileFingerprint.Of(data));
     }
 
     /// <summary>The bytes of token <paramref name="id"/> as stored in the file.</summary>
@@ -157,6 +144,9 @@ public sealed class Llama2Tokenizer
             key[i] = (char)piece[i];
         return _lookup.TryGetValue(key, out var id) ? id : -1;
     }
+
+    /// <inheritdoc />
+    int[] ITokenizer.Encode(string text, bool addBos) => Encode(text, addBos, eos: false);
 
     /// <summary>Encodes text as llama2.c <c>encode</c> does.</summary>
     /// <param name="text">Text; encoded as UTF-8.</param>
@@ -207,7 +197,7 @@ public sealed class Llama2Tokenizer
         }
 
         // 2. greedy merges: the best-scoring adjacent pair first, leftmost on ties (BOS takes part, as in run.c)
-        var count = n > 1 ? Merge(tokens.AsSpan(0, n)) : n;
+        var count = n > 1 ? _merger.Merge(tokens.AsSpan(0, n)) : n;
         n = count;
         if (eos)
             tokens[n++] = EosId;
@@ -250,67 +240,17 @@ public sealed class Llama2Tokenizer
     }
 
     /// <summary><see cref="DecodeBytes"/> as a string; invalid UTF-8 becomes U+FFFD.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An id is not in [0, V).</exception>
     public string Decode(ReadOnlySpan<int> ids) => Encoding.UTF8.GetString(DecodeBytes(ids));
 
-    private static long PairKey(int canonicalLeft, int canonicalRight) => ((long)canonicalLeft << 32) | (uint)canonicalRight;
+    /// <summary>A <see cref="StreamingTextDecoder"/> over this vocabulary.</summary>
+    public IStreamingDecoder CreateStreamingDecoder(int previousId = -1) => new StreamingTextDecoder(this, previousId);
 
-    /// <summary>
-    /// Applies run.c's merge rule (repeatedly merge the adjacent pair whose concatenation has the highest score, the
-    /// leftmost among equal scores, while that score exceeds -1e10) in O(n log n): the tokens form a linked list and
-    /// candidate pairs wait in a heap ordered by (score descending, left position ascending); entries made stale by
-    /// an earlier merge are recognised by per-position version stamps and dropped.
-    /// </summary>
-    /// <returns>The number of tokens left at the start of <paramref name="ids"/>.</returns>
-    private int Merge(Span<int> ids)
+    /// <summary>Looks a piece up by its UTF-8 text; see <see cref="PieceToId"/>.</summary>
+    public bool TryGetTokenId(string token, out int id)
     {
-        var n = ids.Length;
-        var next = new int[n];
-        var previous = new int[n];
-        var version = new int[n];
-        for (var i = 0; i < n; i++)
-        {
-            next[i] = i + 1 < n ? i + 1 : -1;
-            previous[i] = i - 1;
-        }
-        var queue = new PriorityQueue<(int Left, int Right, int Merged, int LeftVersion, int RightVersion), (float Score, int Left)>(n, s_mergeOrder);
-        void Push(Span<int> tokens, int left, int right)
-        {
-            if (_merges.TryGetValue(PairKey(_canonical[tokens[left]], _canonical[tokens[right]]), out var merged) && _scores[merged] > -1e10f)
-                queue.Enqueue((left, right, merged, version[left], version[right]), (_scores[merged], left));
-        }
-        for (var i = 0; i + 1 < n; i++)
-            Push(ids, i, i + 1);
-        while (queue.TryDequeue(out var candidate, out _))
-        {
-            var (left, right, merged, leftVersion, rightVersion) = candidate;
-            if (version[left] != leftVersion || version[right] != rightVersion || next[left] != right)
-                continue;
-            ids[left] = merged;
-            version[left]++;
-            version[right]++; // removed
-            var after = next[right];
-            next[left] = after;
-            if (after >= 0)
-                previous[after] = left;
-            if (previous[left] >= 0)
-                Push(ids, previous[left], left);
-            if (after >= 0)
-                Push(ids, left, after);
-        }
-        var count = 0;
-        for (var i = 0; i >= 0; i = next[i]) // position 0 is never removed: only right halves are
-            ids[count++] = ids[i];
-        return count;
-    }
-
-    /// <summary>Heap order of merge candidates: higher score first, then the leftmost pair.</summary>
-    private sealed class MergeOrder : IComparer<(float Score, int Left)>
-    {
-        public int Compare((float Score, int Left) x, (float Score, int Left) y)
-        {
-            var byScore = y.Score.CompareTo(x.Score);
-            return byScore != 0 ? byScore : x.Left.CompareTo(y.Left);
-        }
+        id = PieceToId(Encoding.UTF8.GetBytes(token));
+        return id >= 0;
     }
 
     private static bool TryParseByteToken(ReadOnlySpan<byte> piece, out byte value)

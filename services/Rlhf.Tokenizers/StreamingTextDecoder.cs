@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Rlhf.Engine.Tokenization;
+namespace Rlhf.Tokenizers;
 
 /// <summary>
 /// Decodes a stream of token ids into text as they arrive (e.g. for streamed generation). Byte-fallback tokens can
@@ -8,32 +8,34 @@ namespace Rlhf.Engine.Tokenization;
 /// completes, so every returned chunk is whole characters and the concatenation of all chunks equals
 /// <see cref="Llama2Tokenizer.Decode"/> of the whole sequence. Not thread-safe: one instance per stream.
 /// </summary>
-public sealed class StreamingTextDecoder
+/// <remarks>Also the streaming decoder of <see cref="SentencePieceTokenizer"/>, over its token bytes.</remarks>
+public sealed class StreamingTextDecoder : IStreamingDecoder
 {
-    private readonly Llama2Tokenizer _tokenizer;
+    private readonly Func<int, byte[]> _tokenBytes; // bytes of the next token; validates it and advances the context
     private readonly Decoder _utf8 = Encoding.UTF8.GetDecoder();
-    private int _previousId;
 
     /// <summary>Creates a decoder.</summary>
     /// <param name="tokenizer">The vocabulary.</param>
     /// <param name="previousId">The id before the first pushed id (e.g. the last prompt token, or BOS), so the leading
     /// space after BOS is stripped as <see cref="Llama2Tokenizer.DecodePiece"/> does; -1 for none.</param>
     public StreamingTextDecoder(Llama2Tokenizer tokenizer, int previousId = -1)
+        : this(id =>
+        {
+            var bytes = id is Llama2Tokenizer.BosId or Llama2Tokenizer.EosId ? [] : tokenizer.DecodePiece(previousId, id);
+            tokenizer.Piece(id); // validates the id for BOS/EOS too
+            previousId = id;
+            return bytes;
+        })
     {
-        _tokenizer = tokenizer;
-        _previousId = previousId;
     }
+
+    /// <summary>A decoder over <paramref name="tokenBytes"/>, which returns the bytes of each pushed token in turn.</summary>
+    internal StreamingTextDecoder(Func<int, byte[]> tokenBytes) => _tokenBytes = tokenBytes;
 
     /// <summary>Adds one token.</summary>
     /// <returns>The text completed by this token; empty when it only extended an incomplete character or is BOS/EOS.</returns>
     /// <exception cref="ArgumentOutOfRangeException">The id is outside the vocabulary.</exception>
-    public string Push(int id)
-    {
-        var bytes = id is Llama2Tokenizer.BosId or Llama2Tokenizer.EosId ? [] : _tokenizer.DecodePiece(_previousId, id);
-        _tokenizer.Piece(id); // validates the id for BOS/EOS too
-        _previousId = id;
-        return Convert(bytes, flush: false);
-    }
+    public string Push(int id) => Convert(_tokenBytes(id), flush: false);
 
     /// <summary>Ends the stream: the bytes of a character left incomplete become U+FFFD.</summary>
     public string Flush() => Convert([], flush: true);
