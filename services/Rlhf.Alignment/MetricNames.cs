@@ -107,6 +107,18 @@ public static class MetricNames
     /// max_new_tokens, often means the policy found a length exploit.</summary>
     public const string EvalResponseLength = "eval/response_length";
 
+    /// <summary><c>diversity/distinct_1</c> — Distinct words / all words over the iteration's responses (Li et al.
+    /// 2016); a steady fall means the policy repeats itself (mode collapse), even while the score rises.</summary>
+    public const string DiversityDistinct1 = "diversity/distinct_1";
+
+    /// <summary><c>diversity/distinct_2</c> — Distinct word bigrams / all bigrams over the iteration's responses; falls
+    /// faster than distinct_1 when responses share openings or phrases.</summary>
+    public const string DiversityDistinct2 = "diversity/distinct_2";
+
+    /// <summary><c>diversity/self_bleu</c> — Mean BLEU-4 of each response against the others (Zhu et al. 2018); rises
+    /// as responses become alike, 1 = all the same.</summary>
+    public const string DiversitySelfBleu = "diversity/self_bleu";
+
     /// <summary><c>rewards/chosen</c> — DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall
     /// less than rewards/rejected.</summary>
     public const string RewardsChosen = "rewards/chosen";
@@ -196,6 +208,14 @@ public static class MetricNames
         [EvalResponseLength] =
             "Mean held-out response length (tokens); a collapse, or a jump to max_new_tokens, often means the policy "
             + "found a length exploit.",
+        [DiversityDistinct1] =
+            "Distinct words / all words over the iteration's responses (Li et al. 2016); a steady fall means the policy "
+            + "repeats itself (mode collapse), even while the score rises.",
+        [DiversityDistinct2] =
+            "Distinct word bigrams / all bigrams over the iteration's responses; falls faster than distinct_1 when "
+            + "responses share openings or phrases.",
+        [DiversitySelfBleu] =
+            "Mean BLEU-4 of each response against the others (Zhu et al. 2018); rises as responses become alike, 1 = all the same.",
         [RewardsChosen] =
             "DPO implicit reward of chosen responses β(π_c − ref_c); should rise or fall less than rewards/rejected.",
         [RewardsRejected] = "DPO implicit reward of rejected responses; should fall.",

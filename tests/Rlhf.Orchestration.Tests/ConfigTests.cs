@@ -27,7 +27,7 @@ public sealed class ConfigTests
         Assert.True(File.Exists(config.Tokenizer), config.Tokenizer);
         Assert.True(File.Exists(config.Prompts.Path), config.Prompts.Path);
         Assert.Equal(Path.Combine(dir.Path, "models", "reward"), config.RewardModel);
-        Assert.Equal(Path.Combine(dir.Path, "runs", "ppo"), config.OutputDir);
+        Assert.Equal("", config.OutputDir);   // unset: rlhf ppo makes a fresh timestamped run directory
         Assert.Equal(PpoAlgorithm.Ppo, config.Algorithm);
         Assert.Equal(0.2, config.Cliprange);
         Assert.Equal(KlEstimator.K1, config.KlEstimator);

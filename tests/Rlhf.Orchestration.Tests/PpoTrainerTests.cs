@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
-using Google.Protobuf;
 using Rlhf.Alignment;
 using Rlhf.Client;
 using Rlhf.Grpc;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Tests.Infrastructure;
 using Rlhf.Orchestration.Training;
 using Rlhf.Protos.V1;
 
@@ -91,7 +90,7 @@ public sealed class PpoTrainerTests
         using var cts = new CancellationTokenSource();
 
         await trainer.RunIterationAsync(1, cts.Token);
-        var (result, _) = await trainer.EvaluateAsync(cts.Token);
+        var (result, _, _) = await trainer.EvaluateAsync(cts.Token);
 
         Assert.Contains(services.Calls, c => c.Method == "ComputeLogProbs" && c.Service == "reference" && ((ComputeLogProbsRequest)c.Request).Temperature == 1f);
         Assert.All(services.Calls, c => Assert.Equal(cts.Token, c.Token));
@@ -103,106 +102,5 @@ public sealed class PpoTrainerTests
         var invoker = new UnusedInvoker();
         return new ModelClients(new PolicyServiceClient(invoker), new ReferenceServiceClient(invoker),
             critic ? new CriticServiceClient(invoker) : null, new RewardServiceClient(invoker));
-    }
-
-    /// <summary>
-    /// Four scripted services: every response has 3 tokens, policy logprobs −1, reference logprobs −1.25 (at any
-    /// temperature), score 1, critic values 5; optimizer steps report grad norms 1, 2, … (policy) and 10, 20, … (critic).
-    /// </summary>
-    private sealed class FakeServices
-    {
-        public FakeServices()
-        {
-            Clients = new ModelClients(
-                new PolicyServiceClient(new Service("policy", this)),
-                new ReferenceServiceClient(new Service("reference", this)),
-                new CriticServiceClient(new Service("critic", this)),
-                new RewardServiceClient(new Service("reward", this)));
-        }
-
-        public ModelClients Clients { get; }
-
-        public ConcurrentQueue<(string Service, string Method, IMessage Request, CancellationToken Token)> Calls { get; } = new();
-
-        public int PolicySteps { get; private set; }
-
-        private int CriticSteps { get; set; }
-
-        public static PpoConfig Config() => new() { BatchSize = 2, MiniBatchSize = 1, PpoEpochs = 2, EvalSamplesPerPrompt = 1 };
-
-        private IMessage Respond(string service, string method, IMessage request) => (service, method, request) switch
-        {
-            ("policy", "Generate", GenerateRequest r) => Generations(r),
-            ("policy", "ComputeLogProbs", ComputeLogProbsRequest r) => LogProbs(r, -1f, r.KeepForBackward ? "fwd" : ""),
-            ("reference", "ComputeLogProbs", ComputeLogProbsRequest r) => LogProbs(r, -1.25f, ""),
-            ("reward", "ScoreResponses", ScoreResponsesRequest r) => new ScoreResponsesResponse { Scores = { r.Sequences.Select(_ => 1f) } },
-            ("critic", "ComputeValues", ComputeValuesRequest r) => new ComputeValuesResponse { Values = Packed(r.Sequences, 5f), ForwardId = "fwd" },
-            (_, "Backward", _) => new BackwardResponse(),
-            ("policy", "OptimizerStep", _) => new OptimizerStepResponse { GradNorm = ++PolicySteps },
-            ("critic", "OptimizerStep", _) => new OptimizerStepResponse { GradNorm = 10 * ++CriticSteps },
-            _ => throw new NotSupportedException($"{service}.{method}"),
-        };
-
-        private static GenerateResponse Generations(GenerateRequest request)
-        {
-            var k = Math.Max(1, request.Sampling.NumSamplesPerPrompt);
-            var response = new GenerateResponse();
-            for (var i = 0; i < request.Prompts.Count * k; i++)
-            {
-                response.Generations.Add(new Generation
-                {
-                    PromptIndex = i / k, PromptIds = { 1, 2 }, ResponseIds = { 3, 4, 5 }, FinishReason = FinishReason.Stop, ResponseText = $"r{i}",
-                });
-            }
-            return response;
-        }
-
-        private static ComputeLogProbsResponse LogProbs(ComputeLogProbsRequest request, float logprob, string forwardId)
-        {
-            var response = new ComputeLogProbsResponse { Logprobs = Packed(request.Sequences, logprob), ForwardId = forwardId };
-            if (request.ComputeEntropy)
-                response.Entropies = Packed(request.Sequences, 2f);
-            return response;
-        }
-
-        private static PackedFloats Packed(IEnumerable<Sequence> sequences, float value)
-        {
-            var packed = new PackedFloats();
-            foreach (var s in sequences)
-            {
-                packed.Lengths.Add(s.ResponseIds.Count);
-                packed.Values.Add(Enumerable.Repeat(value, s.ResponseIds.Count));
-            }
-            return packed;
-        }
-
-        private sealed class Service(string name, FakeServices services) : UnusedInvoker
-        {
-            public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default)
-            {
-                services.Calls.Enqueue((name, method.Name, (IMessage)request, options.CancellationToken));
-                TResponse response;
-                lock (services)
-                    response = (TResponse)services.Respond(name, method.Name, (IMessage)request);
-                return new AsyncUnaryCall<TResponse>(Task.FromResult(response), Task.FromResult(new Metadata()), () => Status.DefaultSuccess,
-                    () => new Metadata(), () => { });
-            }
-        }
-    }
-
-    /// <summary>The constructor makes no calls.</summary>
-    private class UnusedInvoker : CallInvoker
-    {
-        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, TRequest request, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
-
-        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, CallOptions options = default) =>
-            throw new NotSupportedException();
     }
 }
