@@ -4,12 +4,13 @@
 #   python3-torch/numpy   numerical reference fixtures (tests only)
 #   python3-grpcio(+tools) independent gRPC implementation for interop tests and the Python client
 #   kubectl               renders the kustomize overlays in the deploy tests
+#   chromium              renders report.html headlessly in the report tests (plots and tables drawn, not blank)
 # Usage: scripts/ensure-deps.sh [runtime|test]   (default: test)
 set -euo pipefail
 mode=${1:-test}
 pkgs=(libopenblas0-pthread)
 if [ "$mode" = test ]; then
-  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf kubectl)
+  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf kubectl chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

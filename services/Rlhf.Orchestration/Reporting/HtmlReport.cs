@@ -116,7 +116,7 @@ public static class HtmlReport
                     continue;
                 }
                 var (key, value) = config[j];
-                var shown = Path.IsPathRooted(value) ? ShortPath(value) : value;
+                var shown = value.Length == 0 ? "(unset)" : Path.IsPathRooted(value) ? ShortPath(value) : value;
                 sb.Append("<td class=\"key\">").Append(E(key)).Append("</td><td class=\"value\"")
                   .Append(shown == value ? "" : $" title=\"{E(value)}\"").Append('>').Append(E(shown)).Append("</td>");
             }
