@@ -6,12 +6,13 @@
 #   python3-sentencepiece  reference encodings for the SentencePiece tokenizer tests (tests only)
 #   libicu72              NFC normalization of Qwen2-style tokenizers under InvariantGlobalization (tests only here)
 #   kubectl               renders the kustomize overlays in the deploy tests
+#   chromium              renders report.html headlessly in the report tests (plots and tables drawn, not blank)
 # Usage: scripts/ensure-deps.sh [runtime|test]   (default: test)
 set -euo pipefail
 mode=${1:-test}
 pkgs=(libopenblas0-pthread)
 if [ "$mode" = test ]; then
-  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf python3-sentencepiece libicu72 kubectl)
+  pkgs+=(python3-torch python3-numpy python3-grpcio python3-grpc-tools python3-protobuf python3-sentencepiece libicu72 kubectl chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -149,6 +149,19 @@ public static class MetricNames
         + "policy found a length exploit.")]
     public const string EvalResponseLength = "eval/response_length";
 
+    // diversity/: the responses' variety (Reporting/TextDiversity)
+    [MetricHint("Distinct words / all words over the iteration's responses (Li et al. 2016); a steady fall means the "
+        + "policy repeats itself (mode collapse), even while the score rises.")]
+    public const string DiversityDistinct1 = "diversity/distinct_1";
+
+    [MetricHint("Distinct word bigrams / all bigrams over the iteration's responses; falls faster than distinct_1 when "
+        + "responses share openings or phrases.")]
+    public const string DiversityDistinct2 = "diversity/distinct_2";
+
+    [MetricHint("Mean BLEU-4 of each response against the others (Zhu et al. 2018); rises as responses become alike, "
+        + "1 = all the same.")]
+    public const string DiversitySelfBleu = "diversity/self_bleu";
+
     // rewards/, logps/: DPO (TRL DPOTrainer)
     [MetricHint("Mean implicit reward β(log π − log π_ref) of the chosen responses (TRL); may rise or fall, but "
         + "should stay above rewards/rejected.")]

@@ -1,5 +1,6 @@
 using Rlhf.Alignment;
 using Rlhf.Engine;
+using Rlhf.Orchestration.Runs;
 
 namespace Rlhf.RewardModels;
 
@@ -10,9 +11,12 @@ namespace Rlhf.RewardModels;
 /// <param name="MeanMargin">Mean r_c − r_r (reward units, raw scores).</param>
 public sealed record PairwiseEvaluation(int Pairs, double Loss, double Accuracy, double MeanMargin)
 {
-    /// <summary>Scores both sides of every pair (chosen and rejected of a chunk in one forward) and compares them.</summary>
+    /// <summary>
+    /// Scores both sides of every pair (chosen and rejected of a chunk in one forward) and compares them; on a terminal
+    /// <paramref name="progress"/> shows the pass as a bar labelled <c>eval</c> (no plain lines: it is short and frequent).
+    /// </summary>
     /// <exception cref="ArgumentException">No pairs.</exception>
-    public static PairwiseEvaluation Run(LlamaModel model, IReadOnlyList<SequencePair> pairs, int pairsPerBatch = 32)
+    public static PairwiseEvaluation Run(LlamaModel model, IReadOnlyList<SequencePair> pairs, int pairsPerBatch = 32, ProgressReporter? progress = null)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         if (pairs.Count == 0)
@@ -23,7 +27,9 @@ public sealed record PairwiseEvaluation(int Pairs, double Loss, double Accuracy,
             sequences.Add(p.Chosen);
             sequences.Add(p.Rejected);
         }
-        var scores = RewardScorer.Score(model, sequences, 2 * pairsPerBatch);
+        double[] scores;
+        using (var pass = progress?.Start("eval", sequences.Count, plainLines: false))
+            scores = RewardScorer.Score(model, sequences, 2 * pairsPerBatch, pass);
         var chosen = new double[pairs.Count];
         var rejected = new double[pairs.Count];
         var margins = new double[pairs.Count];

@@ -2,6 +2,7 @@ using Rlhf.Data;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.Tokenizers;
+using Rlhf.Orchestration.Runs;
 
 namespace Rlhf.RewardModels;
 
@@ -27,9 +28,10 @@ public static class RewardModelEvaluator
     /// <param name="threads">Engine threads.</param>
     /// <param name="maxSeqLen">Token budget (null = the training max_seq_len recorded in trainer_state.json, else the model's).</param>
     /// <param name="tokenizerPath">Tokenizer override.</param>
+    /// <param name="progress">Scoring passes report to it (a bar on a terminal, a line per tenth elsewhere); null = silent.</param>
     /// <exception cref="ArgumentException">No tokenizer, or the data yields no pairs.</exception>
     public static RewardEvalReport Evaluate(string modelPath, string dataPath, int? maxPairs = null, long seed = 0, int threads = 2,
-        int? maxSeqLen = null, string? tokenizerPath = null)
+        int? maxSeqLen = null, string? tokenizerPath = null, ProgressReporter? progress = null)
     {
         if (maxPairs is < 1)
             throw new ArgumentOutOfRangeException(nameof(maxPairs), maxPairs, "max pairs must be ≥ 1");
@@ -41,12 +43,12 @@ public static class RewardModelEvaluator
         var builder = new RewardSequenceBuilder(tokenizer, Math.Min(maxSeqLen.Value, model.Config.MaxSeqLen));
         var calibration = Directory.Exists(modelPath) ? RewardCalibration.TryLoad(modelPath) : null;
         return dataPath.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase)
-            ? EvaluateLabelled(model, builder, dataPath, maxPairs, seed, calibration)
-            : EvaluatePairs(model, builder, dataPath, maxPairs, seed, calibration);
+            ? EvaluateLabelled(model, builder, dataPath, maxPairs, seed, calibration, progress ?? ProgressReporter.None)
+            : EvaluatePairs(model, builder, dataPath, maxPairs, seed, calibration, progress ?? ProgressReporter.None);
     }
 
     private static RewardEvalReport EvaluateLabelled(LlamaModel model, RewardSequenceBuilder builder, string path, int? maxPairs, long seed,
-        RewardCalibration? calibration)
+        RewardCalibration? calibration, ProgressReporter progress)
     {
         var sentences = LabelledSentences.LoadTsv(path);
         var pos = sentences.Where(s => s.Label == 1).Select(s => s.Text).ToArray();
@@ -57,8 +59,8 @@ public static class RewardModelEvaluator
         {
             var rng = new DeterministicRandom(seed);
             var drawn = Enumerable.Range(0, n).Select(_ => (P: rng.NextInt(pos.Length), N: rng.NextInt(neg.Length))).ToArray();
-            var posScores = ScoreSubset(model, builder, pos, drawn.Select(d => d.P));
-            var negScores = ScoreSubset(model, builder, neg, drawn.Select(d => d.N));
+            var posScores = ScoreSubset(model, builder, pos, drawn.Select(d => d.P), progress, "scoring positives");
+            var negScores = ScoreSubset(model, builder, neg, drawn.Select(d => d.N), progress, "scoring negatives");
             double correct = 0, margin = 0;
             foreach (var (p, q) in drawn)
             {
@@ -71,8 +73,8 @@ public static class RewardModelEvaluator
             return new RewardEvalReport("labelled", n, correct / n, margin / n,
                 $"{n} (positive, negative) pairs drawn with replacement, seed {seed}", m, s, calibration);
         }
-        var ps = RewardScorer.Score(model, [.. pos.Select(builder.Sentence)]);
-        var ns = RewardScorer.Score(model, [.. neg.Select(builder.Sentence)]);
+        var ps = ScoreAll(model, [.. pos.Select(builder.Sentence)], progress, "scoring positives");
+        var ns = ScoreAll(model, [.. neg.Select(builder.Sentence)], progress, "scoring negatives");
         var sortedNeg = ns.Order().ToArray();
         long wins = 0;
         foreach (var p in ps)
@@ -85,7 +87,7 @@ public static class RewardModelEvaluator
     }
 
     private static RewardEvalReport EvaluatePairs(LlamaModel model, RewardSequenceBuilder builder, string path, int? maxPairs, long seed,
-        RewardCalibration? calibration)
+        RewardCalibration? calibration, ProgressReporter progress)
     {
         IReadOnlyList<PreferencePair> pairs;
         string kind;
@@ -109,7 +111,7 @@ public static class RewardModelEvaluator
         }
         var sequencePairs = pairs.Select(p => builder.Pair(p)).ToArray();
         var sequences = sequencePairs.SelectMany(p => new[] { p.Chosen, p.Rejected }).ToArray();
-        var scores = RewardScorer.Score(model, sequences);
+        var scores = ScoreAll(model, sequences, progress, "scoring");
         double correct = 0, margin = 0;
         for (var i = 0; i < sequencePairs.Length; i++)
         {
@@ -122,11 +124,19 @@ public static class RewardModelEvaluator
             selection, mean, std, calibration);
     }
 
-    private static Dictionary<int, double> ScoreSubset(LlamaModel model, RewardSequenceBuilder builder, string[] texts, IEnumerable<int> indices)
+    private static Dictionary<int, double> ScoreSubset(LlamaModel model, RewardSequenceBuilder builder, string[] texts, IEnumerable<int> indices,
+        ProgressReporter progress, string label)
     {
         var unique = indices.Distinct().Order().ToArray();
-        var scores = RewardScorer.Score(model, [.. unique.Select(i => builder.Sentence(texts[i]))]);
+        var scores = ScoreAll(model, [.. unique.Select(i => builder.Sentence(texts[i]))], progress, label);
         return unique.Select((index, k) => (index, k)).ToDictionary(t => t.index, t => scores[t.k]);
+    }
+
+    /// <summary>Scores <paramref name="sequences"/> as one progress pass named <paramref name="label"/>.</summary>
+    private static double[] ScoreAll(LlamaModel model, IReadOnlyList<TokenSequence> sequences, ProgressReporter progress, string label)
+    {
+        using var pass = progress.Start(label, sequences.Count);
+        return RewardScorer.Score(model, sequences, progress: pass);
     }
 
     /// <summary>Number of entries of ascending <paramref name="sorted"/> strictly below <paramref name="value"/>.</summary>

@@ -1,4 +1,5 @@
 using Rlhf.Engine;
+using Rlhf.Orchestration.Runs;
 
 namespace Rlhf.RewardModels;
 
@@ -9,9 +10,10 @@ public static class RewardScorer
 
     /// <summary>
     /// Scores <paramref name="sequences"/> in forward batches of <paramref name="batchSize"/> sequences (no activations
-    /// kept). Returns one raw score per sequence (reward units), in order.
+    /// kept). Returns one raw score per sequence (reward units), in order. <paramref name="progress"/>, when given, is
+    /// told the number of sequences scored after each batch (its total should be <c>sequences.Count</c>).
     /// </summary>
-    public static double[] Score(LlamaModel model, IReadOnlyList<TokenSequence> sequences, int batchSize = 64)
+    public static double[] Score(LlamaModel model, IReadOnlyList<TokenSequence> sequences, int batchSize = 64, ProgressPass? progress = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sequences);
@@ -26,6 +28,7 @@ public static class RewardScorer
             var result = model.Forward(batch, ScoreOnly);
             for (var i = 0; i < count; i++)
                 scores[start + i] = result.LastScalar[i];
+            progress?.Report(start + count);
         }
         return scores;
     }

@@ -8,6 +8,7 @@ using Rlhf.Engine.IO;
 using Rlhf.Tokenizers;
 using Rlhf.Engine.Training;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Runs;
 using AtomicFile = Rlhf.Orchestration.Runs.AtomicFile;
 using Rlhf.RewardModels.Internal;
 
@@ -36,6 +37,9 @@ namespace Rlhf.RewardModels;
 /// (step, loss, accuracy, margin, lr, grad_norm, tokens_per_s, and eval/* at evaluation steps), <c>summary.json</c> and
 /// <c>config.yaml</c>; HH runs without an eval file also get <c>eval_pairs.jsonl</c>, the held-out pairs, for
 /// <c>rlhf eval-reward</c>. Same config and seed ⇒ the same bytes (the engine is deterministic for a thread count).
+/// <c>output_dir</c> must not hold another run (<see cref="RunDirectory.Open"/>; <c>overwrite</c> replaces it).
+/// Progress: a line per evaluation and at the end, each with elapsed time and ETA, and a bar on a terminal
+/// (<see cref="ProgressReporter"/>).
 /// </summary>
 public sealed class RewardTrainer
 {
@@ -54,17 +58,20 @@ public sealed class RewardTrainer
 
     private static readonly ForwardOptions TrainForward = new() { ComputeLogprobs = false, KeepForBackward = true };
     private readonly RewardTrainingConfig _config;
-    private readonly TextWriter _log;
+    private readonly ProgressReporter _log;
+    private readonly bool _overwrite;
 
     /// <summary>Creates a trainer for a validated config (see <see cref="ConfigLoader"/>).</summary>
     /// <param name="config">The run's configuration.</param>
-    /// <param name="log">Progress lines (null = none).</param>
-    public RewardTrainer(RewardTrainingConfig config, TextWriter? log = null)
+    /// <param name="progress">Progress lines and bars (null = none).</param>
+    /// <param name="overwrite">Delete another run's files in <c>output_dir</c> instead of refusing.</param>
+    public RewardTrainer(RewardTrainingConfig config, ProgressReporter? progress = null, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(config);
         ConfigLoader.Validate(config);
         _config = config;
-        _log = log ?? TextWriter.Null;
+        _log = progress ?? ProgressReporter.None;
+        _overwrite = overwrite;
     }
 
     /// <summary>The checkpoint directory a run with output directory <paramref name="outputDir"/> writes.</summary>
@@ -75,12 +82,12 @@ public sealed class RewardTrainer
     /// <exception cref="InvalidDataException">A model file is malformed.</exception>
     /// <exception cref="FormatException">A data file is malformed.</exception>
     /// <exception cref="InvalidOperationException">There are no training groups.</exception>
+    /// <exception cref="RunDirectoryInUseException"><c>output_dir</c> holds another run (and overwrite is off), or files that are not a run's.</exception>
     public RewardTrainingResult Train(CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var c = _config;
-        var outputDir = Path.GetFullPath(c.OutputDir);
-        Directory.CreateDirectory(outputDir);
+        var outputDir = RunDirectory.Open(c.OutputDir, _overwrite ? RunStart.Overwrite : RunStart.New).Root;
         AtomicFile.WriteAllText(Path.Combine(outputDir, "config.yaml"), ConfigYaml.Serialize(c));
 
         // 1. the backbone with its scalar head, the tokenizer and the data
@@ -115,6 +122,7 @@ public sealed class RewardTrainer
         PairwiseEvaluation? bestEval = null;
         var stoppedEarly = false;
         using (var metrics = new StepMetricsWriter(Path.Combine(outputDir, "metrics.jsonl")))
+        using (var pass = _log.Start("train-reward", totalSteps))
         {
             for (var epoch = 0; step < totalSteps && !stoppedEarly; epoch++)
             {
@@ -150,9 +158,10 @@ public sealed class RewardTrainer
                     };
 
                     // 5. held-out evaluation, best parameters, early stopping
+                    string? progressLine = null;
                     if (data.Eval.Count > 0 && ((c.EvalEvery > 0 && step % c.EvalEvery == 0) || step == totalSteps))
                     {
-                        var eval = PairwiseEvaluation.Run(model, data.Eval, c.BatchSize);
+                        var eval = PairwiseEvaluation.Run(model, data.Eval, c.BatchSize, _log);
                         line.Add(new("eval/loss", eval.Loss));
                         line.Add(new("eval/accuracy", eval.Accuracy));
                         line.Add(new("eval/margin", eval.MeanMargin));
@@ -163,10 +172,11 @@ public sealed class RewardTrainer
                         }
                         else if (c.EarlyStoppingPatience > 0 && ++evalsWithoutImprovement >= c.EarlyStoppingPatience && step < totalSteps)
                             stoppedEarly = true;
-                        _log.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                            $"step {step}/{totalSteps} epoch {epoch} loss {loss:F4} eval_accuracy {eval.Accuracy:F3} eval_margin {eval.MeanMargin:F3} best {bestEval.Accuracy:F3}@{bestStep} [{clock.Elapsed.TotalSeconds:F0}s]"));
+                        progressLine = string.Create(CultureInfo.InvariantCulture,
+                            $"step {step}/{totalSteps} epoch {epoch} loss {loss:F4} eval_accuracy {eval.Accuracy:F3} eval_margin {eval.MeanMargin:F3} best {bestEval.Accuracy:F3}@{bestStep}");
                     }
                     metrics.Append(step, line);
+                    pass.Report(step, progressLine);
                 }
             }
         }

@@ -27,7 +27,7 @@ public sealed class ConfigTests
         Assert.True(File.Exists(config.Tokenizer), config.Tokenizer);
         Assert.True(File.Exists(config.Prompts.Path), config.Prompts.Path);
         Assert.Equal(Path.Combine(dir.Path, "models", "reward"), config.RewardModel);
-        Assert.Equal(Path.Combine(dir.Path, "runs", "ppo"), config.OutputDir);
+        Assert.Equal("", config.OutputDir);   // unset: rlhf ppo makes a fresh timestamped run directory
         Assert.Equal(PpoAlgorithm.Ppo, config.Algorithm);
         Assert.Equal(0.2, config.Cliprange);
         Assert.Equal(KlEstimator.K1, config.KlEstimator);
@@ -38,15 +38,13 @@ public sealed class ConfigTests
     }
 
     [Fact]
-    public void FindRepositoryRoot_InsideAndOutsideTheRepository_RootAndDataDirOrNull()
+    public void FindRepositoryRoot_InsideAndOutsideTheRepository_RootOrNull()
     {
         using var inside = new TempDir(insideRepository: true);
         using var outside = new TempDir();
 
         Assert.Equal(TestData.RepoRoot, PathExpansion.FindRepositoryRoot(inside.Path));
-        Assert.Equal(Path.GetFullPath(Path.Combine(TestData.RepoRoot, "..", "shared", "data")), PathExpansion.FindDefaultDataDir(inside.Path));
         Assert.Null(PathExpansion.FindRepositoryRoot(outside.Path));
-        Assert.Null(PathExpansion.FindDefaultDataDir(outside.Path));
     }
 
     [Fact]
@@ -289,14 +287,6 @@ public sealed class ConfigTests
     public void ToSnakeCase_PascalCase_Converted(string input, string expected)
     {
         Assert.Equal(expected, ConfigNames.ToSnakeCase(input));
-    }
-
-    [Fact]
-    public void Resolve_DataDirUnset_FallsBackToSharedDataBesideRepository()
-    {
-        var resolved = PathExpansion.Resolve("${RLHF_DATA_DIR}/tok512.bin", TestData.RepoRoot, "tokenizer", _ => null);
-
-        Assert.Equal(Path.GetFullPath(Path.Combine(TestData.RepoRoot, "..", "shared", "data", "tok512.bin")), resolved);
     }
 
     [Fact]

@@ -1,9 +1,8 @@
-using System.Collections.Concurrent;
-using Google.Protobuf;
 using Rlhf.Alignment;
 using Rlhf.Client;
 using Grpc.Core;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Tests.Infrastructure;
 using Rlhf.Orchestration.Training;
 using Rlhf.Contracts.V1;
 
@@ -91,7 +90,7 @@ public sealed class PpoTrainerTests
         using var cts = new CancellationTokenSource();
 
         await trainer.RunIterationAsync(1, cts.Token);
-        var (result, _) = await trainer.EvaluateAsync(cts.Token);
+        var (result, _, _) = await trainer.EvaluateAsync(cts.Token);
 
         Assert.Contains(services.Calls, c => c.Method == "ComputeLogProbs" && c.Service == "reference" && ((ComputeLogProbsRequest)c.Request).Temperature == 1f);
         Assert.All(services.Calls, c => Assert.Equal(cts.Token, c.Token));
@@ -103,85 +102,5 @@ public sealed class PpoTrainerTests
         var invoker = FakeCallInvoker.Unused;
         return new ModelClients(new PolicyService.PolicyServiceClient(invoker), new ReferenceService.ReferenceServiceClient(invoker),
             critic ? new CriticService.CriticServiceClient(invoker) : null, new RewardService.RewardServiceClient(invoker));
-    }
-
-    /// <summary>
-    /// Four scripted services: every response has 3 tokens, policy logprobs −1, reference logprobs −1.25 (at any
-    /// temperature), score 1, critic values 5; optimizer steps report grad norms 1, 2, … (policy) and 10, 20, … (critic).
-    /// </summary>
-    private sealed class FakeServices
-    {
-        public FakeServices()
-        {
-            Clients = new ModelClients(
-                new PolicyService.PolicyServiceClient(Service("policy")),
-                new ReferenceService.ReferenceServiceClient(Service("reference")),
-                new CriticService.CriticServiceClient(Service("critic")),
-                new RewardService.RewardServiceClient(Service("reward")));
-        }
-
-        public ModelClients Clients { get; }
-
-        public ConcurrentQueue<(string Service, string Method, IMessage Request, CancellationToken Token)> Calls { get; } = new();
-
-        public int PolicySteps { get; private set; }
-
-        private int CriticSteps { get; set; }
-
-        public static PpoConfig Config() => new() { BatchSize = 2, MiniBatchSize = 1, PpoEpochs = 2, EvalSamplesPerPrompt = 1 };
-
-        private IMessage Respond(string service, string method, IMessage request) => (service, method, request) switch
-        {
-            ("policy", "Generate", GenerateRequest r) => Generations(r),
-            ("policy", "ComputeLogProbs", ComputeLogProbsRequest r) => LogProbs(r, -1f, r.KeepForBackward ? "fwd" : ""),
-            ("reference", "ComputeLogProbs", ComputeLogProbsRequest r) => LogProbs(r, -1.25f, ""),
-            ("reward", "ScoreResponses", ScoreResponsesRequest r) => new ScoreResponsesResponse { Scores = { r.Sequences.Select(_ => 1f) } },
-            ("critic", "ComputeValues", ComputeValuesRequest r) => new ComputeValuesResponse { Values = Packed(r.Sequences, 5f), ForwardId = "fwd" },
-            (_, "Backward", _) => new BackwardResponse(),
-            ("policy", "OptimizerStep", _) => new OptimizerStepResponse { GradNorm = ++PolicySteps },
-            ("critic", "OptimizerStep", _) => new OptimizerStepResponse { GradNorm = 10 * ++CriticSteps },
-            _ => throw new NotSupportedException($"{service}.{method}"),
-        };
-
-        private static GenerateResponse Generations(GenerateRequest request)
-        {
-            var k = Math.Max(1, request.Sampling.NumSamplesPerPrompt);
-            var response = new GenerateResponse();
-            for (var i = 0; i < request.Prompts.Count * k; i++)
-            {
-                response.Generations.Add(new Generation
-                {
-                    PromptIndex = i / k, PromptIds = { 1, 2 }, ResponseIds = { 3, 4, 5 }, FinishReason = FinishReason.Stop, ResponseText = $"r{i}",
-                });
-            }
-            return response;
-        }
-
-        private static ComputeLogProbsResponse LogProbs(ComputeLogProbsRequest request, float logprob, string forwardId)
-        {
-            var response = new ComputeLogProbsResponse { Logprobs = Packed(request.Sequences, logprob), ForwardId = forwardId };
-            if (request.ComputeEntropy)
-                response.Entropies = Packed(request.Sequences, 2f);
-            return response;
-        }
-
-        private static PackedFloats Packed(IEnumerable<Sequence> sequences, float value)
-        {
-            var packed = new PackedFloats();
-            foreach (var s in sequences)
-            {
-                packed.Lengths.Add(s.ResponseIds.Count);
-                packed.Values.Add(Enumerable.Repeat(value, s.ResponseIds.Count));
-            }
-            return packed;
-        }
-
-        /// <summary>A scripted service: records each call, then answers it from <see cref="Respond"/>.</summary>
-        private FakeCallInvoker Service(string name) => new((method, request, options) =>
-        {
-            Calls.Enqueue((name, method.Name, (IMessage)request, options.CancellationToken));
-            lock (this)
-                return Respond(name, method.Name, (IMessage)request);
-        });
     }
 }

@@ -226,8 +226,28 @@ public sealed class RunDirectoryTests
         Directory.CreateDirectory(run.CheckpointPath(20));
         run.MarkLatestCheckpoint(20);
 
-        Assert.Equal("iter-0020\n", File.ReadAllText(run.LatestPointerPath));
+        Assert.Equal("iter-0020", new FileInfo(run.LatestPointerPath).LinkTarget);   // relative: the run can move
+        Assert.True(Directory.Exists(run.LatestPointerPath));
         Assert.Equal((20, Path.Combine(dir.Path, "checkpoints", "iter-0020")), run.LatestCheckpoint());
+        Assert.Single(Directory.GetFileSystemEntries(run.CheckpointsPath, "latest*"));
+        Assert.Empty(Directory.GetFileSystemEntries(run.CheckpointsPath, ".*"));
+    }
+
+    [Fact]
+    public void MarkLatestCheckpoint_RunWrittenBeforeLinks_TextPointerReadThenReplacedByALink()
+    {
+        using var dir = new TempDir();
+        var run = new RunDirectory(dir.Path);
+        Directory.CreateDirectory(run.CheckpointPath(10));
+        File.WriteAllText(run.LatestPointerPath, "iter-0010\n");
+        Assert.Equal(10, run.LatestCheckpoint()?.Iteration);
+        Assert.Equal(run.CheckpointPath(10), RunDirectory.ResolveModelPath(run.LatestPointerPath, role: ""));
+
+        Directory.CreateDirectory(run.CheckpointPath(20));
+        run.MarkLatestCheckpoint(20);
+
+        Assert.Equal("iter-0020", new FileInfo(run.LatestPointerPath).LinkTarget);
+        Assert.Equal(20, run.LatestCheckpoint()?.Iteration);
     }
 
     [Fact]
@@ -245,6 +265,7 @@ public sealed class RunDirectoryTests
     {
         using var dir = new TempDir();
         var run = new RunDirectory(dir.Path);
+        Directory.CreateDirectory(run.CheckpointsPath);
         File.WriteAllText(run.LatestPointerPath, "iter-0007\n");
 
         Assert.Throws<FormatException>(() => run.LatestCheckpoint());
@@ -259,5 +280,140 @@ public sealed class RunDirectoryTests
         run.WriteConfig("batch_size: 8\n");
 
         Assert.Equal("batch_size: 8\n", File.ReadAllText(Path.Combine(dir.Path, "config.yaml")));
+    }
+
+    [Fact]
+    public void Open_NewRunInAMissingOrEmptyDirectory_CreatesIt()
+    {
+        using var dir = new TempDir();
+        Directory.CreateDirectory(dir.Sub("empty/checkpoints"));   // what an older run directory made up front
+
+        Assert.True(Directory.Exists(RunDirectory.Open(dir.Sub("missing/run"), RunStart.New).Root));
+        Assert.Equal(dir.Sub("empty"), RunDirectory.Open(dir.Sub("empty"), RunStart.New).Root);
+    }
+
+    [Fact]
+    public void Open_NewRunWhereAnotherRunIs_RefusesNamingTheDirectoryAndItsFiles()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("config.yaml"), "x: 1\n");
+        File.WriteAllText(dir.Sub("metrics.jsonl"), "");
+        Directory.CreateDirectory(dir.Sub("checkpoints/iter-0002"));
+
+        var e = Assert.Throws<RunDirectoryInUseException>(() => RunDirectory.Open(dir.Path, RunStart.New));
+
+        Assert.Equal(["checkpoints/", "config.yaml", "metrics.jsonl"], e.Entries);
+        Assert.Equal($"{dir.Path} already holds a run (checkpoints/, config.yaml, metrics.jsonl)", e.Message);
+    }
+
+    [Fact]
+    public void Open_Overwrite_DeletesTheRunsFilesLinksNotTheirTargets()
+    {
+        using var dir = new TempDir();
+        var run = dir.Dir("run");
+        var outside = dir.Dir("outside");
+        File.WriteAllText(Path.Combine(outside, "keep.txt"), "mine");
+        foreach (var name in new[] { "config.yaml", "metrics.jsonl", "samples.jsonl", "eval_samples.jsonl", "summary.json", "report.html", ".report.html.ab.tmp" })
+            File.WriteAllText(Path.Combine(run, name), "old");
+        Directory.CreateDirectory(Path.Combine(run, "checkpoints", "iter-0040", "policy"));
+        Directory.CreateSymbolicLink(Path.Combine(run, "model"), outside);
+
+        RunDirectory.Open(run, RunStart.Overwrite);
+
+        Assert.Empty(Directory.EnumerateFileSystemEntries(run));
+        Assert.Equal("mine", File.ReadAllText(Path.Combine(outside, "keep.txt")));
+    }
+
+    [Fact]
+    public void Open_OverwriteWithFilesThatAreNotARuns_RefusesAndDeletesNothing()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("config.yaml"), "x: 1\n");
+        File.WriteAllText(dir.Sub("notes.txt"), "important");
+
+        var e = Assert.Throws<RunDirectoryInUseException>(() => RunDirectory.Open(dir.Path, RunStart.Overwrite));
+
+        Assert.True(e.Foreign);
+        Assert.Equal(["notes.txt"], e.Entries);
+        Assert.Contains("never deleted", e.Message);
+        Assert.True(File.Exists(dir.Sub("config.yaml")));
+        Assert.True(File.Exists(dir.Sub("notes.txt")));
+    }
+
+    [Fact]
+    public void Open_Resume_DropsTheOldEndAndHalfWrittenStepsKeepsTheRest()
+    {
+        using var dir = new TempDir();
+        var run = new RunDirectory(dir.Path);
+        foreach (var i in new[] { 2, 4, 6 })
+            Directory.CreateDirectory(run.CheckpointPath(i));
+        run.MarkLatestCheckpoint(4);
+        run.WriteSummary(new Dictionary<string, double> { ["kl"] = 1 });
+        run.WriteReport("<html></html>");
+        run.WriteConfig("x: 1\n");
+        File.WriteAllText(dir.Sub(".metrics.jsonl.77.tmp"), "");
+        run.WriteEvalSamples([new(EvalSampleRecord.Initial, 0, 0, "p", "before", 0.1, 0), new(EvalSampleRecord.Final, 6, 0, "p", "after", 0.9, 3)]);
+
+        RunDirectory.Open(dir.Path, RunStart.Resume);
+
+        Assert.False(File.Exists(run.SummaryPath));
+        Assert.False(File.Exists(run.ReportPath));
+        Assert.False(File.Exists(dir.Sub(".metrics.jsonl.77.tmp")));
+        Assert.True(File.Exists(run.ConfigPath));
+        Assert.True(Directory.Exists(run.CheckpointPath(2)));
+        Assert.Equal(4, run.LatestCheckpoint()?.Iteration);
+        Assert.False(Directory.Exists(run.CheckpointPath(6)), "a checkpoint newer than latest is half-written");
+        Assert.Equal("before", Assert.Single(run.ReadEvalSamples()).Response);
+    }
+
+    [Fact]
+    public void CreateTimestamped_TwoRunsInOneSecond_TwoDirectoriesAndLatestPointsAtTheNewest()
+    {
+        using var dir = new TempDir();
+        var now = new DateTimeOffset(2026, 11, 21, 9, 5, 7, TimeSpan.Zero);
+        var parent = dir.Sub("runs/tinystories-positive");
+
+        var first = RunDirectory.CreateTimestamped(parent, now);
+        var second = RunDirectory.CreateTimestamped(parent, now);
+
+        Assert.Equal(Path.Combine(parent, "20261121-090507"), first.Root);
+        Assert.Equal(Path.Combine(parent, "20261121-090507-2"), second.Root);
+        Assert.Equal("20261121-090507-2", new FileInfo(Path.Combine(parent, "latest")).LinkTarget);
+        Assert.Equal(second.Root, new RunDirectory(Path.Combine(parent, "latest")).Root);   // a run opened through latest stays put
+    }
+
+    [Fact]
+    public void ForNewRun_OutputDirUnset_TimestampedUnderRunsAndTheConfigName()
+    {
+        using var dir = new TempDir();
+
+        var run = RunDirectory.ForNewRun("", overwrite: false, "/configs/tinystories-positive.yaml", dir.Path, new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
+
+        Assert.Equal(dir.Sub("runs/tinystories-positive/20260102-030405"), run.Root);
+    }
+
+    [Fact]
+    public void ResolveModelPath_NotACheckpoint_Unchanged()
+    {
+        using var dir = new TempDir();
+        var model = dir.Dir("reward/model");
+        Directory.CreateDirectory(Path.Combine(model, "policy"));   // a folder named policy inside a non-checkpoint
+
+        Assert.Equal(model, RunDirectory.ResolveModelPath(model));
+        Assert.Equal("/data/stories260K.bin", RunDirectory.ResolveModelPath("/data/stories260K.bin"));
+        Assert.Equal(dir.Sub("missing"), RunDirectory.ResolveModelPath(dir.Sub("missing")));
+    }
+
+    [Fact]
+    public void EvalSamples_WriteThenRead_RoundTripsEveryField()
+    {
+        using var dir = new TempDir();
+        var run = new RunDirectory(dir.Path);
+        EvalSampleRecord[] samples = [new(EvalSampleRecord.Initial, 0, 0, "Once", "upon \"a\"\ntime", 0.25, double.NaN), new(EvalSampleRecord.Final, 50, 0, "Once", "happy", 1.5, 6.5)];
+
+        run.WriteEvalSamples(samples);
+
+        Assert.Equal(samples, run.ReadEvalSamples());
+        Assert.Equal(2, File.ReadAllLines(run.EvalSamplesPath).Length);
     }
 }

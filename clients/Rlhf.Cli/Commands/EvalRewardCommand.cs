@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Rlhf.Orchestration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;
@@ -12,7 +13,7 @@ public static class EvalRewardCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model") { Description = "Reward model checkpoint directory (output_dir/model of train-reward)", Required = true };
+        var model = new Option<DirectoryInfo>("--model") { Description = "Reward model checkpoint directory (output_dir/model of train-reward), or a PPO run's checkpoints/latest (its critic)", Required = true };
         var data = new Option<FileInfo>("--data") { Description = "Pairs JSONL(.gz) {chosen, rejected}, rankings JSONL {prompt, responses}, or labelled TSV", Required = true };
         var maxPairs = new Option<int?>("--max-pairs") { Description = "Evaluate N seeded random pairs instead of all" };
         var seed = new Option<long>("--seed") { Description = "Seed of the pair sample", DefaultValueFactory = _ => 0L };
@@ -24,10 +25,10 @@ public static class EvalRewardCommand
         };
         command.SetAction(parse =>
         {
-            var modelPath = parse.GetValue(model)!.FullName;
+            var modelPath = RunDirectory.ResolveModelPath(parse.GetValue(model)!.FullName, role: "critic");
             var dataPath = parse.GetValue(data)!.FullName;
             var report = RewardModelEvaluator.Evaluate(modelPath, dataPath, parse.GetValue(maxPairs), parse.GetValue(seed),
-                parse.GetValue(threads), parse.GetValue(maxSeqLen));
+                parse.GetValue(threads), parse.GetValue(maxSeqLen), progress: ProgressReporter.ForConsole());
             foreach (var line in report.ToLines(modelPath, dataPath))
                 Console.WriteLine(line);
             return 0;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.Tokenizers;
+using Rlhf.Orchestration.Runs;
 
 namespace Rlhf.Cli.Commands;
 
@@ -11,7 +12,7 @@ public static class GenerateCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var model = new Option<FileSystemInfo>("--model") { Description = "Model: a llama2.c .bin file or a checkpoint directory", Required = true };
+        var model = new Option<FileSystemInfo>("--model") { Description = "Model: a llama2.c .bin file, a checkpoint directory, or a PPO run's checkpoints/iter-NNNN or checkpoints/latest (its policy)", Required = true };
         var tokenizer = new Option<FileInfo>("--tokenizer") { Description = "llama2.c tokenizer.bin (default: the checkpoint directory's own)" };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text (\"\" starts from BOS alone)", DefaultValueFactory = _ => "" };
         var temperature = new Option<float>("--temperature") { Description = "Sampling temperature; 0 = greedy", DefaultValueFactory = _ => 1f };
@@ -26,7 +27,7 @@ public static class GenerateCommand
         };
         command.SetAction(parse =>
         {
-            var modelPath = parse.GetValue(model)!.FullName;
+            var modelPath = RunDirectory.ResolveModelPath(parse.GetValue(model)!.FullName);
             var tokenizerPath = parse.GetValue(tokenizer)?.FullName
                 ?? (Directory.Exists(modelPath) ? CheckpointDirectory.TokenizerPath(modelPath) : null)
                 ?? throw new ArgumentException("--tokenizer is required (the model is not a checkpoint directory with a tokenizer.bin)");

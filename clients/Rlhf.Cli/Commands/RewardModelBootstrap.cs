@@ -1,4 +1,5 @@
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;
@@ -8,10 +9,11 @@ internal static class RewardModelBootstrap
 {
     /// <summary>
     /// Ensures <c>reward_model</c> (and a critic initialised from it) exists: when it is missing and
-    /// <c>reward_config</c> is set, trains it with that config, whose output directory must produce that checkpoint.
+    /// <c>reward_config</c> is set, trains it with that config, whose output directory must produce that checkpoint. A
+    /// run already in that directory lacks its checkpoint (it was interrupted), so it is replaced.
     /// </summary>
     /// <exception cref="ConfigException">The checkpoint is missing and cannot be trained.</exception>
-    public static Task EnsureAsync(PpoConfig ppo, CancellationToken cancellationToken)
+    public static Task EnsureAsync(PpoConfig ppo, ProgressReporter progress, CancellationToken cancellationToken)
     {
         if (ppo.RewardUrl.Length > 0 || Exists(ppo.RewardModel))
             return Task.CompletedTask;
@@ -22,7 +24,7 @@ internal static class RewardModelBootstrap
         if (produced != Path.GetFullPath(ppo.RewardModel))
             throw new ConfigException($"reward_model '{ppo.RewardModel}' does not exist, and reward_config '{ppo.RewardConfig}' would write '{produced}' instead");
         Console.WriteLine($"reward model {ppo.RewardModel} is missing: training it with {ppo.RewardConfig} (rlhf train-reward)");
-        return Task.Run(() => new RewardTrainer(config, Console.Out).Train(cancellationToken), cancellationToken);
+        return Task.Run(() => new RewardTrainer(config, progress, overwrite: true).Train(cancellationToken), cancellationToken);
     }
 
     private static bool Exists(string path) => File.Exists(path) || Directory.Exists(path);

@@ -10,7 +10,7 @@ namespace Rlhf.Orchestration.Config;
 /// </summary>
 internal static class ConfigBinder
 {
-    public static void Bind(object target, ConfigMapping mapping, string prefix, List<string> errors)
+    public static void Bind(object target, ConfigMapping mapping, string prefix, List<string> errors, Func<string, string?>? environment = null)
     {
         var properties = KeyedProperties(target.GetType());
         foreach (var (key, node) in mapping.Entries)
@@ -30,7 +30,7 @@ internal static class ConfigBinder
                     continue;
                 }
                 var section = property.GetValue(target) ?? Activator.CreateInstance(property.PropertyType)!;
-                Bind(section, child, fullKey + ".", errors);
+                Bind(section, child, fullKey + ".", errors, environment);
                 property.SetValue(target, section);
                 continue;
             }
@@ -43,10 +43,10 @@ internal static class ConfigBinder
             {
                 var value = ConvertScalar(scalar.Value, property.PropertyType, fullKey);
                 if (value is string path && property.GetCustomAttribute<ConfigPathAttribute>() is not null)
-                    value = PathExpansion.Resolve(path, scalar.BaseDirectory, fullKey);
+                    value = PathExpansion.Resolve(path, scalar.BaseDirectory, fullKey, environment);
                 property.SetValue(target, value);
             }
-            catch (ConfigException e)
+            catch (ConfigException e) when (e is not DataDirectoryNotFoundException)
             {
                 errors.Add($"{e.Message} ({scalar.Origin})");
             }

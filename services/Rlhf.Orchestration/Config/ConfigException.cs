@@ -4,7 +4,7 @@ namespace Rlhf.Orchestration.Config;
 /// A configuration could not be loaded: YAML syntax, an unknown key, a value of the wrong type, or a value outside
 /// its allowed range. <see cref="Exception.Message"/> lists every problem, one per line, each naming its key.
 /// </summary>
-public sealed class ConfigException : Exception
+public class ConfigException : Exception
 {
     /// <summary>Creates the exception from one or more problems.</summary>
     public ConfigException(IReadOnlyList<string> errors)

@@ -15,19 +15,22 @@ namespace Rlhf.Orchestration.Config;
 public static class ConfigLoader
 {
     /// <summary>Loads <paramref name="yamlPath"/> with overrides. Throws <see cref="ConfigException"/> on any problem,
-    /// <see cref="FileNotFoundException"/> when the file is missing.</summary>
-    public static T Load<T>(string yamlPath, IEnumerable<string>? overrides = null, string? overrideBaseDirectory = null)
+    /// <see cref="FileNotFoundException"/> when the file is missing. <paramref name="environment"/> replaces the process
+    /// environment for <c>${NAME}</c> in paths (tests).</summary>
+    public static T Load<T>(string yamlPath, IEnumerable<string>? overrides = null, string? overrideBaseDirectory = null,
+        Func<string, string?>? environment = null)
         where T : class, IConfigSection, new()
     {
         var full = Path.GetFullPath(yamlPath);
         if (!File.Exists(full))
             throw new FileNotFoundException($"config file not found: {yamlPath}", full);
-        return Parse<T>(File.ReadAllText(full), Path.GetDirectoryName(full)!, overrides, overrideBaseDirectory, Path.GetFileName(full));
+        return Parse<T>(File.ReadAllText(full), Path.GetDirectoryName(full)!, overrides, overrideBaseDirectory, Path.GetFileName(full), environment);
     }
 
     /// <summary>Parses YAML text as if it were a file in <paramref name="baseDirectory"/>; see <see cref="Load{T}"/>.</summary>
     public static T Parse<T>(
-        string yaml, string baseDirectory, IEnumerable<string>? overrides = null, string? overrideBaseDirectory = null, string sourceName = "config")
+        string yaml, string baseDirectory, IEnumerable<string>? overrides = null, string? overrideBaseDirectory = null, string sourceName = "config",
+        Func<string, string?>? environment = null)
         where T : class, IConfigSection, new()
     {
         baseDirectory = Path.GetFullPath(baseDirectory);
@@ -36,7 +39,7 @@ public static class ConfigLoader
             YamlConfigReader.ApplyOverrides(tree, overrides, Path.GetFullPath(overrideBaseDirectory ?? Environment.CurrentDirectory));
         var config = new T();
         var errors = new List<string>();
-        ConfigBinder.Bind(config, tree, "", errors);
+        ConfigBinder.Bind(config, tree, "", errors, environment);
         if (errors.Count > 0)
             throw new ConfigException(errors);
         ConfigBinder.ResolveDefaultPaths(config, baseDirectory);

@@ -123,8 +123,8 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(0), Description("Checkpoint every N iterations (and at the end); 0 = only at the end.")]
     public int SaveEvery { get; set; } = 50;
 
-    [ConfigPath, Description("Run directory (metrics.jsonl, samples.jsonl, summary.json, config.yaml, report.html, checkpoints/).")]
-    public string OutputDir { get; set; } = "runs/ppo";
+    [ConfigPath, Description("Run directory (metrics.jsonl, samples.jsonl, eval_samples.jsonl, summary.json, config.yaml, report.html, checkpoints/); must not hold another run (--resume continues it, --overwrite replaces it). Unset: rlhf ppo makes runs/<config name>/<yyyyMMdd-HHmmss>/ in the current directory and points runs/<config name>/latest at it.")]
+    public string OutputDir { get; set; } = "";
 
     // --- models ---
     [ConfigPath, Description("Policy to train: llama2.c .bin or checkpoint directory (required unless policy_url is set).")]

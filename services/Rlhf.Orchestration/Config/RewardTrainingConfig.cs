@@ -57,8 +57,8 @@ public sealed class RewardTrainingConfig : IConfigSection
     [Description("Seed of initialisation, shuffles, pairing and splits.")]
     public int Seed { get; set; } = 42;
 
-    [ConfigPath, Description("Output directory: checkpoint, metrics.jsonl, summary.json, config.yaml.")]
-    public string OutputDir { get; set; } = "runs/reward";
+    [ConfigPath, Description("Output directory: model/ (the checkpoint), metrics.jsonl, summary.json, config.yaml; must not hold another run (--overwrite replaces it). Unset: rlhf train-reward makes runs/<config name>/<yyyyMMdd-HHmmss>/ in the current directory and points runs/<config name>/latest at it.")]
+    public string OutputDir { get; set; } = "";
 
     [ConfigRange(0), Description("Held-out pairs used to calibrate the score scale (mean/std of rewards) after training; 0 = none.")]
     public int CalibrationSize { get; set; } = 256;

@@ -15,11 +15,21 @@ public static class SummaryKeys
     /// <summary>Final mean per-sequence KL(policy ‖ reference) in nats; large values mean reward hacking risk.</summary>
     public const string Kl = "kl";
 
+    /// <summary>Mean per-sequence KL(policy ‖ reference) in nats on the eval prompts before training (0 when the
+    /// reference is the initial policy); written as an extra key, after the standard ones.</summary>
+    public const string KlInitial = "kl_initial";
+
     /// <summary>Reference-model negative log-likelihood per token of eval responses before training (fluency).</summary>
     public const string RefNllInitial = "ref_nll_initial";
 
     /// <summary>Reference-model NLL per token after training; a big rise means the text drifted off-distribution.</summary>
     public const string RefNllFinal = "ref_nll_final";
+
+    /// <summary>Mean held-out response length before training, tokens (extra key).</summary>
+    public const string ResponseLengthInitial = "response_length_initial";
+
+    /// <summary>Mean held-out response length after training, tokens (extra key).</summary>
+    public const string ResponseLengthFinal = "response_length_final";
 
     /// <summary>Iterations completed.</summary>
     public const string Iterations = "iterations";

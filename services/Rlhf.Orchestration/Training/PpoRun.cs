@@ -16,11 +16,15 @@ namespace Rlhf.Orchestration.Training;
 /// <param name="RunId">Run id (the training lease); generated when null.</param>
 /// <param name="Gates">Gates evaluated on summary.json at the end.</param>
 /// <param name="Resume">Resume from the latest checkpoint in the run directory.</param>
-/// <param name="Progress">Receives one line per iteration (and a few lines around the run).</param>
+/// <param name="Progress">Receives one line per iteration, ending with the elapsed time and an ETA (and a few lines
+/// around the run); ignored when <paramref name="Reporter"/> is given.</param>
 /// <param name="IterationCompleted">Called after each iteration's metrics line is written (and its checkpoint, when
 /// one is due), with the iteration number (from 1) and its metrics; not called for iterations restored by a resume.</param>
+/// <param name="Overwrite">A new run deletes another run's files in the output directory instead of refusing
+/// (<see cref="RunStart.Overwrite"/>); ignored with <paramref name="Resume"/>.</param>
+/// <param name="Reporter">Where the progress lines go, with a bar on a terminal (<see cref="ProgressReporter.ForConsole"/>).</param>
 public sealed record PpoRunOptions(string? RunId = null, IReadOnlyList<Gate>? Gates = null, bool Resume = false, Action<string>? Progress = null,
-    Action<int, IReadOnlyDictionary<string, double>>? IterationCompleted = null);
+    Action<int, IReadOnlyDictionary<string, double>>? IterationCompleted = null, bool Overwrite = false, ProgressReporter? Reporter = null);
 
 /// <summary>The outcome of a run.</summary>
 /// <param name="Summary">summary.json values.</param>
@@ -36,7 +40,9 @@ public sealed record PpoRunResult(IReadOnlyDictionary<string, double> Summary, I
 /// Drives a whole run: takes the training leases, evaluates the initial policy on held-out prompts, runs the
 /// iterations (metrics.jsonl, samples.jsonl, checkpoints of policy, critic and orchestrator state), evaluates again,
 /// and writes summary.json and report.html, then evaluates the gates. A resumed run reloads the latest checkpoint
-/// (weights, AdamW moments, KL controller, iteration) and continues exactly as an uninterrupted run would.
+/// (weights, AdamW moments, KL controller, iteration) and continues exactly as an uninterrupted run would. Every
+/// iteration's metrics include the diversity of its responses (<see cref="TextDiversity"/>); the responses of the
+/// initial and the final evaluation go to eval_samples.jsonl for the report's before/after panel.
 /// </summary>
 public static class PpoRun
 {
@@ -48,13 +54,13 @@ public static class PpoRun
     /// <summary>Runs (or resumes) a run to its last iteration.</summary>
     /// <exception cref="ModelServiceRestartedException">The policy or critic restarted mid-run (clients from <see cref="ModelConnections"/>); the message names the resume command. The leases are released on any failure.</exception>
     /// <exception cref="RpcException">Another service call failed.</exception>
+    /// <exception cref="RunDirectoryInUseException">A new run's output_dir holds another run (see <see cref="RunDirectory.Open"/>).</exception>
     public static async Task<PpoRunResult> RunAsync(PpoConfig config, ModelClients clients, IReadOnlyList<string> trainPrompts,
         IReadOnlyList<string> evalPrompts, PpoRunOptions options, CancellationToken cancellationToken)
     {
-        var progress = options.Progress ?? (_ => { });
+        var reporter = options.Reporter ?? new ProgressReporter(options.Progress ?? (_ => { }));
         var runId = options.RunId ?? $"ppo-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..6]}";
-        var run = new RunDirectory(config.OutputDir);
-        Directory.CreateDirectory(run.Root);
+        var run = RunDirectory.Open(config.OutputDir, options.Resume ? RunStart.Resume : options.Overwrite ? RunStart.Overwrite : RunStart.New);
         run.WriteConfig(ConfigYaml.Serialize(config));
         var call = new CallOptions(cancellationToken: cancellationToken);
 
@@ -73,26 +79,30 @@ public static class PpoRun
             {
                 state = await RestoreAsync(clients, config, runId, latest.Path, call).ConfigureAwait(false);
                 trainer.RestoreKlController(state.KlController);
-                progress($"resumed {run.Root} at iteration {state.Iteration} from {latest.Path}");
+                reporter.WriteLine($"resumed {run.Root} at iteration {state.Iteration} from {latest.Path}");
             }
             else
             {
-                var (initial, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+                var (initial, rollout, kl) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+                run.WriteEvalSamples(EvalSamples(EvalSampleRecord.Initial, 0, rollout, kl));
                 state = new OrchestratorState(0, trainer.KlControllerState, 0, initial);
-                progress($"initial eval: score {initial.Score:F3}  kl {initial.Kl:F3}  ref_nll {initial.RefNll:F3}  len {initial.ResponseLength:F1}");
+                reporter.WriteLine($"initial eval: score {initial.Score:F3}  kl {initial.Kl:F3}  ref_nll {initial.RefNll:F3}  len {initial.ResponseLength:F1}");
             }
 
             using (var metrics = run.OpenMetricsWriter(state.Iteration))
             using (var samples = run.OpenSamplesWriter(state.Iteration))
+            using (var pass = reporter.Start("ppo", config.Iterations, state.Iteration, plainLines: false))
             {
                 for (var iteration = state.Iteration + 1; iteration <= config.Iterations; iteration++)
                 {
                     var watch = Stopwatch.StartNew();
                     var outcome = await trainer.RunIterationAsync(iteration, cancellationToken).ConfigureAwait(false);
                     var values = new Dictionary<string, double>(outcome.Metrics);
+                    foreach (var (name, value) in TextDiversity.Metrics(outcome.Rollout.ResponseTexts))
+                        values[name] = value;
                     if (config.EvalEvery > 0 && iteration % config.EvalEvery == 0 && iteration != config.Iterations)
                     {
-                        var (eval, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+                        var (eval, _, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
                         AddEval(values, eval);
                     }
                     if (config.SampleEvery > 0 && (iteration % config.SampleEvery == 0 || iteration == 1))
@@ -105,20 +115,25 @@ public static class PpoRun
                     {
                         await SaveAsync(clients, config, runId, run, state, call).ConfigureAwait(false);
                     }
-                    progress(ProgressLine(iteration, config.Iterations, values));
+                    pass.Report(iteration, ProgressLine(iteration, config.Iterations, values));
                     options.IterationCompleted?.Invoke(iteration, values);
                 }
             }
 
             // final evaluation, summary, report, gates
-            var (final, _) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
+            var (final, finalRollout, finalKl) = await trainer.EvaluateAsync(cancellationToken).ConfigureAwait(false);
             var initialEval = state.InitialEval ?? throw new InvalidOperationException("the run's state has no initial evaluation");
+            run.WriteEvalSamples([
+                .. run.ReadEvalSamples().Where(s => s.Phase == EvalSampleRecord.Initial),
+                .. EvalSamples(EvalSampleRecord.Final, state.Iteration, finalRollout, finalKl),
+            ]);
             var summary = new RunSummary(initialEval.Score, final.Score, final.Kl, initialEval.RefNll, final.RefNll, state.Iteration, state.WallSeconds)
             {
                 Extra = new Dictionary<string, double>
                 {
-                    ["response_length_initial"] = initialEval.ResponseLength,
-                    ["response_length_final"] = final.ResponseLength,
+                    [SummaryKeys.KlInitial] = initialEval.Kl,
+                    [SummaryKeys.ResponseLengthInitial] = initialEval.ResponseLength,
+                    [SummaryKeys.ResponseLengthFinal] = final.ResponseLength,
                     ["eos_fraction_final"] = final.EosFraction,
                     ["ref_nll_ratio"] = final.RefNll / initialEval.RefNll,
                 },
@@ -128,7 +143,7 @@ public static class PpoRun
             var gates = GateEvaluator.EvaluateAll(options.Gates ?? [], summaryValues);
             run.WriteReport(HtmlReport.Render(ReportData.FromRun(run, $"PPO run {runId}", gates)));
             await ReleaseAsync(clients, config, runId, call, quietly: false).ConfigureAwait(false);
-            progress($"final eval: score {final.Score:F3} (initial {initialEval.Score:F3}, gain {final.Score - initialEval.Score:+0.000;-0.000})  kl {final.Kl:F3}  ref_nll {final.RefNll:F3} (initial {initialEval.RefNll:F3})");
+            reporter.WriteLine($"final eval: score {final.Score:F3} (initial {initialEval.Score:F3}, gain {final.Score - initialEval.Score:+0.000;-0.000})  kl {final.Kl:F3}  ref_nll {final.RefNll:F3} (initial {initialEval.RefNll:F3})");
             return new PpoRunResult(summaryValues, gates, run);
         }
         catch
@@ -157,6 +172,10 @@ public static class PpoRun
         $"clipfrac {m.GetValueOrDefault(MetricNames.PolicyClipFracAvg):F3}  {m.GetValueOrDefault("timing/iteration_s"):F1}s  " +
         $"{m.GetValueOrDefault("throughput/tokens_per_s"):F0} tok/s" +
         (m.TryGetValue(MetricNames.EvalScore, out var e) ? $"  eval_score {e:F3}" : "");
+
+    private static IEnumerable<EvalSampleRecord> EvalSamples(string phase, int iteration, Rollout rollout, double[] klPerResponse) =>
+        Enumerable.Range(0, rollout.Count).Select(i =>
+            new EvalSampleRecord(phase, iteration, i, rollout.PromptTexts[i], rollout.ResponseTexts[i], rollout.Scores[i], klPerResponse[i]));
 
     private static void WriteSamples(SamplesWriter samples, int iteration, Rollout rollout, double[] klPerResponse)
     {

@@ -118,9 +118,9 @@ public sealed class PpoTrainer
     /// <summary>
     /// Held-out evaluation: sample <c>eval_samples_per_prompt</c> responses per eval prompt with a fixed seed, score it, and measure the KL to the
     /// reference (Σ_t logprobs − ref_logprobs at the sampling temperature) and the reference's per-token NLL at
-    /// temperature 1.
+    /// temperature 1. Also returns the rollout and the KL of each response (Σ_t, nats; shape (N,)).
     /// </summary>
-    public async Task<(EvaluationResult Result, Rollout Rollout)> EvaluateAsync(CancellationToken cancellationToken)
+    public async Task<(EvaluationResult Result, Rollout Rollout, double[] KlPerResponse)> EvaluateAsync(CancellationToken cancellationToken)
     {
         var call = new CallOptions(cancellationToken: cancellationToken);
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
@@ -136,7 +136,7 @@ public sealed class PpoTrainer
             RefNll: -refAtOne.Data.Average(),
             ResponseLength: (double)rollout.ResponseTokens / rollout.Count,
             EosFraction: rollout.ContainsEos.Count(e => e) / (double)rollout.Count);
-        return (result, rollout);
+        return (result, rollout, klPerResponse);
     }
 
     private IReadOnlyList<string> PromptsFor(int iteration)
