@@ -125,6 +125,9 @@ public static class ServiceDefaultsExtensions
             o.Interceptors.Add<CallObserverInterceptor>();
             o.Interceptors.Add<RateLimitInterceptor>();
         });
+        // One instance each: the rate limiter's buckets and the metric instruments live as long as the host.
+        builder.Services.AddSingleton<AuthorizationFailureInterceptor>();
+        builder.Services.AddSingleton<CallObserverInterceptor>();
         builder.Services.AddSingleton<RateLimitInterceptor>();
         builder.Services.AddGrpcReflection();
 
