@@ -3,7 +3,6 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/ensure-deps.sh test || exit 1
-unset OPENBLAS_CORETYPE
 log=$(mktemp)
 dotnet test Rlhf.Services.sln -c Release --nologo "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
