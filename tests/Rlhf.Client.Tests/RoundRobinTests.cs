@@ -28,7 +28,7 @@ public sealed class RoundRobinTests
             // Registered before AddRlhfClient, so grpc-dotnet uses it for dns: (the first factory of a scheme wins):
             // the name resolves to the three loopback servers.
             services.AddSingleton<ResolverFactory>(new ReplicasResolverFactory(HeadlessName, [.. servers.Select(s => new BalancerAddress(s.Address.Host, s.Address.Port))]));
-            services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, $"dns:///{HeadlessName}:50054", new RlhfClientOptions { CircuitBreaker = false });
+            services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, $"dns:///{HeadlessName}:50054", new RlhfClientOptions { CircuitBreaker = false, ApiKey = "rr-key" });
             await using var provider = services.BuildServiceProvider();
             var client = provider.GetRequiredService<RewardService.RewardServiceClient>();
 
@@ -43,6 +43,8 @@ public sealed class RoundRobinTests
 
             Assert.Equal([10, 10, 10], replicas.Select((r, i) => r.Calls - before[i]));
             Assert.Equal(served.Take(3).Order(), served.Skip(3).Take(3).Order());
+            // the bearer key travels on the dns:/// channel too (call credentials over cleartext h2c)
+            Assert.All(replicas, r => Assert.Equal(["Bearer rr-key"], r.Authorizations.Distinct()));
         }
         finally
         {
@@ -60,9 +62,12 @@ public sealed class RoundRobinTests
 
         public int Calls => Volatile.Read(ref _calls);
 
+        public System.Collections.Concurrent.ConcurrentBag<string> Authorizations { get; } = [];
+
         public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
         {
             Interlocked.Increment(ref _calls);
+            Authorizations.Add(context.RequestHeaders.GetValue("authorization") ?? "");
             return Task.FromResult(new ModelInfo { Service = "rlhf.v1.RewardService", ModelVersion = new ModelVersion { InstanceId = name } });
         }
     }
