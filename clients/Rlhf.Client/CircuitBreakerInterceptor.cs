@@ -77,8 +77,12 @@ public sealed class CircuitBreakerInterceptor : Interceptor
                 var retryAfter = e.RetryAfter ?? _breakDuration;
                 refused = new Status(StatusCode.Unavailable,
                     $"{_service} is unavailable: most recent calls failed with UNAVAILABLE, so calls fail fast for {retryAfter.TotalSeconds:0.#} s (circuit breaker)");
-                call.TrySetResult(null);
                 throw new RpcException(refused.Value);
+            }
+            finally
+            {
+                // refused, or the continuation threw before making a call: headers and status have no inner call
+                call.TrySetResult(null);
             }
         }
 

@@ -6,7 +6,8 @@ namespace Rlhf.Client;
 /// <summary>
 /// The service addresses the suite's clients accept: <c>http://host:port</c> and <c>https://host:port</c> (one
 /// server, or one Kubernetes ClusterIP Service), and <c>dns:///name:port</c>, which grpc-dotnet resolves to every
-/// address of the name and balances round robin over (a Kubernetes headless Service, one address per replica).
+/// address of the name and balances round robin over (a Kubernetes headless Service, one address per replica), in
+/// cleartext HTTP/2 (h2c: traffic inside the cluster).
 /// </summary>
 public static class ServiceAddress
 {

@@ -24,25 +24,18 @@ internal sealed class ScriptedPolicy : PolicyService.PolicyServiceBase
     /// <summary>Calls of <paramref name="method"/> that reached the server.</summary>
     public int Attempts(string method) => _attempts.GetValueOrDefault(method);
 
-    /// <summary>When set, GetModelInfo waits until its call is cancelled (e.g. by the deadline) and completes this.</summary>
-    public TaskCompletionSource<TimeSpan?>? HangUntilCancelled { get; set; }
+    /// <summary>When true, GetModelInfo answers nothing until its call is cancelled (e.g. by its deadline).</summary>
+    public bool Hang { get; set; }
+
+    /// <summary>The deadline of the last GetModelInfo call, as the server saw it (from the client's grpc-timeout).</summary>
+    public DateTime? LastDeadline { get; private set; }
 
     public override async Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context)
     {
+        LastDeadline = context.Deadline;
         Enter(nameof(GetModelInfo));
-        if (HangUntilCancelled is { } hang)
-        {
-            var deadline = context.Deadline - DateTime.UtcNow;
-            try
-            {
-                await Task.Delay(Timeout.Infinite, context.CancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                hang.TrySetResult(deadline);
-                throw;
-            }
-        }
+        if (Hang)
+            await Task.Delay(Timeout.Infinite, context.CancellationToken);
         return new ModelInfo { Service = "rlhf.v1.PolicyService" };
     }
 
