@@ -18,8 +18,9 @@ public sealed record RlhfClientOptions
     public TimeSpan? DefaultDeadline { get; init; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
-    /// Open a circuit after repeated transport failures (connection refused, reset): while open, calls fail at once with
-    /// UNAVAILABLE for <see cref="CircuitBreakDuration"/> instead of each waiting for a connection. Default true.
+    /// Open a circuit when most unary calls end UNAVAILABLE (<see cref="CircuitBreakerInterceptor"/>): while open, calls
+    /// fail at once with UNAVAILABLE for <see cref="CircuitBreakDuration"/> instead of each waiting for a connection.
+    /// Default true.
     /// </summary>
     public bool CircuitBreaker { get; init; } = true;
 
@@ -44,4 +45,7 @@ public sealed record RlhfClientOptions
 
     /// <summary>How often a <c>dns:///</c> address is resolved again to find new replicas. Default 30 s.</summary>
     public TimeSpan DnsRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Clock of the default deadline and the circuit breaker (tests pass a fake). Default the system clock.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

@@ -2,8 +2,7 @@ using System.Net.Http;
 using Grpc.Core;
 using Grpc.Net.Client.Balancer;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Http.Resilience;
-using Polly;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rlhf.Contracts;
 
 namespace Rlhf.Client;
@@ -17,29 +16,31 @@ public static class RlhfClientServiceCollectionExtensions
     /// <list type="bullet">
     /// <item>retries of the RPCs the proto declares idempotent, on UNAVAILABLE, for <see cref="RlhfClientOptions.RetryPatience"/>
     /// (<see cref="RetryPolicies"/>), and never of any other RPC;</item>
-    /// <item>a default deadline (<see cref="RlhfClientOptions.DefaultDeadline"/>) and a circuit breaker on transport
-    /// failures (Microsoft.Extensions.Http.Resilience);</item>
+    /// <item>a default deadline (<see cref="RlhfClientOptions.DefaultDeadline"/>, the overall timeout of a call and its
+    /// retries) and a gRPC-level circuit breaker on UNAVAILABLE (<see cref="CircuitBreakerInterceptor"/>, Polly);</item>
     /// <item>HTTP/2 keepalive pings that grpcio servers accept, and several HTTP/2 connections when one is full;</item>
     /// <item>for <c>dns:///host:port</c>, client-side round-robin over every address the name resolves to (a
-    /// Kubernetes headless Service), re-resolved every <see cref="RlhfClientOptions.DnsRefreshInterval"/>;</item>
+    /// Kubernetes headless Service), re-resolved every <see cref="RlhfClientOptions.DnsRefreshInterval"/> (a
+    /// <see cref="ResolverFactory"/> for <c>dns</c> registered before this call takes precedence: grpc-dotnet uses the
+    /// first one registered for a scheme);</item>
     /// <item>the API key as a bearer token (also over cleartext: keep such traffic inside the cluster).</item>
     /// </list>
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="service">The service the client calls (its descriptor gives the retry rules).</param>
-    /// <param name="address"><c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///host:port</c>.</param>
+    /// <param name="address"><c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///name:port</c> (<see cref="ServiceAddress"/>).</param>
     /// <param name="options">Client behaviour; null for the defaults.</param>
-    /// <exception cref="ArgumentException"><paramref name="address"/> is not such a URL.</exception>
+    /// <exception cref="ArgumentException"><paramref name="address"/> is none of those forms.</exception>
     public static IHttpClientBuilder AddRlhfClient<TClient>(this IServiceCollection services, ServiceEntry service, string address,
         RlhfClientOptions? options = null)
         where TClient : class
     {
         ArgumentNullException.ThrowIfNull(service);
         options ??= new RlhfClientOptions();
-        var uri = ParseAddress(address);
-        var dns = uri.Scheme == "dns";
+        var uri = ServiceAddress.Parse(address);
+        var dns = ServiceAddress.IsDns(uri);
         if (dns)
-            services.AddSingleton<ResolverFactory>(new DnsResolverFactory(options.DnsRefreshInterval));
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ResolverFactory>(new DnsResolverFactory(options.DnsRefreshInterval)));
 
         var builder = services.AddGrpcClient<TClient>(o => o.Address = uri)
             .ConfigureChannel(channel =>
@@ -61,19 +62,14 @@ public static class RlhfClientServiceCollectionExtensions
                 EnableMultipleHttp2Connections = true,
                 PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
             });
+        // Interceptors run in the order added: the deadline is set before the breaker sees the call. One breaker per
+        // registration, so its state outlives the channels the factory recycles.
         if (options.DefaultDeadline is { } deadline)
-            builder.AddInterceptor(() => new DefaultDeadlineInterceptor(deadline));
+            builder.AddInterceptor(() => new DefaultDeadlineInterceptor(deadline, options.TimeProvider));
         if (options.CircuitBreaker)
         {
-            builder.AddResilienceHandler("circuit-breaker", pipeline => pipeline.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
-            {
-                BreakDuration = options.CircuitBreakDuration,
-                MinimumThroughput = 5,
-                FailureRatio = 0.8,
-                SamplingDuration = TimeSpan.FromSeconds(10),
-                // Only transport failures: every gRPC response, error statuses included, is HTTP 200.
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is HttpRequestException),
-            }));
+            var breaker = new CircuitBreakerInterceptor(service.FullName, options.CircuitBreakDuration, options.TimeProvider);
+            builder.AddInterceptor(() => breaker);
         }
         if (options.ApiKey is { Length: > 0 } key)
         {
@@ -84,14 +80,5 @@ public static class RlhfClientServiceCollectionExtensions
             });
         }
         return builder;
-    }
-
-    /// <summary>Parses a service address, with a message that says what is accepted.</summary>
-    /// <exception cref="ArgumentException">Not an http, https or dns URL.</exception>
-    public static Uri ParseAddress(string address)
-    {
-        if (Uri.TryCreate(address, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "dns")
-            return uri;
-        throw new ArgumentException($"'{address}' is not a service address: use http://host:port, https://host:port or dns:///host:port", nameof(address));
     }
 }

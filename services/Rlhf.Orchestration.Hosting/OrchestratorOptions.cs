@@ -16,16 +16,16 @@ public sealed class OrchestratorOptions
     /// <summary>Parent of the run directories of runs whose output_dir is empty (<c>RunsDirectory/run_id</c>).</summary>
     public string RunsDirectory { get; set; } = "runs";
 
-    /// <summary>PolicyService URL used when a run leaves policy_url empty; "" = in-process.</summary>
+    /// <summary>PolicyService address used when a run leaves policy_url empty (<c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///name:port</c>); "" = in-process.</summary>
     public string PolicyUrl { get; set; } = "";
 
-    /// <summary>ReferenceService URL used when a run leaves reference_url empty; "" = in-process.</summary>
+    /// <summary>ReferenceService address used when a run leaves reference_url empty (<c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///name:port</c>); "" = in-process.</summary>
     public string ReferenceUrl { get; set; } = "";
 
-    /// <summary>CriticService URL used when a run leaves critic_url empty; "" = in-process.</summary>
+    /// <summary>CriticService address used when a run leaves critic_url empty (<c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///name:port</c>); "" = in-process.</summary>
     public string CriticUrl { get; set; } = "";
 
-    /// <summary>RewardService URL used when a run leaves reward_url empty; "" = in-process.</summary>
+    /// <summary>RewardService address used when a run leaves reward_url empty (<c>http://host:port</c>, <c>https://host:port</c> or <c>dns:///name:port</c>); "" = in-process.</summary>
     public string RewardUrl { get; set; } = "";
 
     /// <summary>Runs that may iterate at the same time (others wait in PENDING). Default 1.</summary>
@@ -40,5 +40,10 @@ public sealed class OrchestratorOptions
             throw new InvalidOperationException("Orchestrator:RunsDirectory must not be empty");
         if (MaxConcurrentRuns < 1)
             throw new InvalidOperationException("Orchestrator:MaxConcurrentRuns must be at least 1");
+        foreach (var (key, url) in new[] { ("PolicyUrl", PolicyUrl), ("ReferenceUrl", ReferenceUrl), ("CriticUrl", CriticUrl), ("RewardUrl", RewardUrl) })
+        {
+            if (Rlhf.Client.ServiceAddress.ConfigError($"{Section}:{key}", url) is { } error)
+                throw new InvalidOperationException(error);
+        }
     }
 }

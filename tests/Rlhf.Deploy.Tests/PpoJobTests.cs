@@ -99,19 +99,14 @@ public sealed class PpoJobTests
     [KubectlTheory]
     [InlineData("dev")]
     [InlineData("prod")]
-    public void PpoConfig_ServiceUrls_PointAtRenderedServicesAndPorts(string overlay)
+    public void PpoConfig_ServiceAddresses_ReplicatedThroughDnsTrainedThroughTheirService(string overlay)
     {
+        var rendering = Kubectl.Overlay(overlay);
         var config = PpoConfig();
-        var services = Kubectl.Overlay(overlay);
 
-        foreach (var name in new[] { "policy", "reference", "critic", "reward" })
-        {
-            var url = new Uri(config.Str(name + "_url")!);
-            var service = services.Get("Service", url.Host);
-            Assert.Equal("http", url.Scheme);
-            Assert.Equal(name, service.Name);
-            Assert.Equal(url.Port, service.Spec.Seq("ports").Single().Int("port"));
-        }
+        var problems = ServiceAddresses.ModelServices.Select(name => ServiceAddresses.Problem(rendering, name, config.Str(name + "_url")));
+
+        Assert.Empty(problems.OfType<string>());
     }
 
     private static YamlMappingNode PpoConfig()

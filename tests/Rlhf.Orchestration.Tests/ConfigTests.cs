@@ -135,7 +135,7 @@ public sealed class ConfigTests
     [InlineData("prompts.eval_fraction=1", "prompts.eval_fraction must be in [0, 1) (got 1)")]
     [InlineData("mini_batch_size=5", "mini_batch_size (5) must divide batch_size × num_samples_per_prompt (16)")]
     [InlineData("algorithm=rloo", "num_samples_per_prompt must be ≥ 2 for algorithm rloo (got 1)")]
-    [InlineData("reward_url=localhost:50054", "reward_url must be an absolute http:// or https:// URL")]
+    [InlineData("reward_url=localhost:50054", "reward_url: 'localhost:50054' is not a service address (scheme 'localhost'): use http://host:port, https://host:port or dns:///name:port")]
     [InlineData("prompts.max_chars=4", "prompts.max_chars must be ≥ prompts.min_chars (16) (got 4)")]
     [InlineData("missing_eos_penalty=-1", "missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got -1)")]
     public void Load_OutOfRange_MessageNamesKeyAndAllowedRange(string assignment, string expected)
@@ -306,5 +306,38 @@ public sealed class ConfigTests
         var e = Assert.Throws<ConfigException>(() => PathExpansion.Resolve("${NOPE}/x", "/tmp", "reward_model", _ => null));
 
         Assert.Contains("reward_model: environment variable NOPE is not set", e.Message);
+    }
+
+    [Theory]
+    [InlineData("policy_url", "http://policy:50051")]
+    [InlineData("reference_url", "https://reference.example.com:443")]
+    [InlineData("reward_url", "dns:///reward-headless:50054")]
+    [InlineData("critic_url", "http://[::1]:50053")]
+    public void Load_ServiceAddress_AcceptsHttpHttpsAndDns(string key, string address)
+    {
+        using var dir = new TempDir(insideRepository: true);
+        var path = dir.File("ppo.yaml", MinimalPpo);
+
+        var config = ConfigLoader.Load<PpoConfig>(path, [$"{key}={address}"]);
+
+        Assert.Equal(address, new[] { config.PolicyUrl, config.ReferenceUrl, config.CriticUrl, config.RewardUrl }.Single(u => u.Length > 0));
+    }
+
+    [Theory]
+    [InlineData("reward_url", "reward:50054", "scheme 'reward'")]
+    [InlineData("reward_url", "grpc://reward:50054", "scheme 'grpc'")]
+    [InlineData("reference_url", "dns://reference:50052", "a dns address has three slashes and no DNS server")]
+    [InlineData("reference_url", "dns:///reference", "a dns address needs name:port")]
+    [InlineData("critic_url", "dns:///critic:0", "the port must be 1–65535")]
+    [InlineData("policy_url", "http://policy:50051/rlhf", "a path")]
+    public void Load_OtherServiceAddress_OneLineNamingTheKeyAndTheAcceptedForms(string key, string address, string why)
+    {
+        using var dir = new TempDir(insideRepository: true);
+        var path = dir.File("ppo.yaml", MinimalPpo);
+
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<PpoConfig>(path, [$"{key}={address}"]));
+
+        var error = Assert.Single(e.Errors);
+        Assert.Equal($"{key}: '{address}' is not a service address ({why}): use http://host:port, https://host:port or dns:///name:port", error);
     }
 }

@@ -10,7 +10,7 @@ public sealed class PythonClientTests(AuthFixture fixture) : IClassFixture<AuthF
     public async Task PythonClient_LiveServices_UnittestSuitePasses()
     {
         await using var open = await ServiceHost.StartAsync();
-        var start = new ProcessStartInfo(PythonGrpcFactAttribute.Python, "-m unittest discover -s tests -v")
+        var start = new ProcessStartInfo(RepositoryPython.Interpreter, "-m unittest discover -s tests -v")
         {
             WorkingDirectory = Path.Combine(TestData.RepoRoot, "clients", "python"),
             RedirectStandardOutput = true,
@@ -30,40 +30,6 @@ public sealed class PythonClientTests(AuthFixture fixture) : IClassFixture<AuthF
         Assert.True(process.ExitCode == 0, log);
         Assert.Contains("Ran 8 tests", log, StringComparison.Ordinal);
         Assert.DoesNotContain("skipped", log, StringComparison.Ordinal);
-    }
-}
-
-/// <summary>A fact that needs Debian's python3-grpcio; skipped, with the reason, when <c>/usr/bin/python3 -c "import grpc"</c> fails.</summary>
-public sealed class PythonGrpcFactAttribute : FactAttribute
-{
-    public const string Python = "/usr/bin/python3";
-
-    private static readonly Lazy<bool> GrpcAvailable = new(() => CanImport("grpc, google.protobuf"));
-    private static readonly Lazy<bool> GrpcToolsAvailable = new(() => CanImport("grpc_tools"));
-
-    /// <param name="needsGrpcTools">Also needs python3-grpc-tools (regenerating the stubs).</param>
-    public PythonGrpcFactAttribute(bool needsGrpcTools = false)
-    {
-        if (!GrpcAvailable.Value)
-            Skip = "needs python3-grpcio and python3-protobuf: '/usr/bin/python3 -c \"import grpc, google.protobuf\"' failed";
-        else if (needsGrpcTools && !GrpcToolsAvailable.Value)
-            Skip = "needs python3-grpc-tools: '/usr/bin/python3 -c \"import grpc_tools\"' failed";
-    }
-
-    private static bool CanImport(string modules)
-    {
-        try
-        {
-            using var process = Process.Start(new ProcessStartInfo(Python, ["-c", "import " + modules]) { RedirectStandardError = true, RedirectStandardOutput = true });
-            if (process is null)
-                return false;
-            process.WaitForExit(30_000);
-            return process.HasExited && process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
     }
 }
 

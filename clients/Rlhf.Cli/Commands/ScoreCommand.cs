@@ -27,7 +27,7 @@ public static class ScoreCommand
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var url = new Option<string>("--url") { Description = "RewardService address, e.g. http://127.0.0.1:50054", Required = true };
+        var url = new Option<string>("--url") { Description = "RewardService address: http://host:port, https://host:port or dns:///name:port, e.g. http://127.0.0.1:50054", Required = true };
         var prompt = new Option<string>("--prompt") { Description = "Prompt text", Required = true };
         var response = new Option<string>("--response") { Description = "Response text", Required = true };
         var apiKey = new Option<string>("--api-key") { Description = $"API key with the 'score' scope (default: ${RlhfEnvironment.ApiKeyVariable})" };
@@ -42,9 +42,9 @@ public static class ScoreCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var key = parse.GetValue(apiKey) is { Length: > 0 } given ? given : Environment.GetEnvironmentVariable(RlhfEnvironment.ApiKeyVariable);
-            if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
+            if (!ServiceAddress.TryParse(parse.GetValue(url), out var address, out var invalid))
             {
-                await error.WriteLineAsync($"rlhf score: --url must be http://host:port or https://host:port (got '{parse.GetValue(url)}')").ConfigureAwait(false);
+                await error.WriteLineAsync($"rlhf score: --url: {invalid}").ConfigureAwait(false);
                 return UsageExitCode;
             }
             var services = new ServiceCollection();

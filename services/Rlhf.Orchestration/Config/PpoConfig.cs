@@ -146,16 +146,16 @@ public sealed class PpoConfig : IConfigSection
     public string RewardConfig { get; set; } = "";
 
     // --- remote services (empty = in-process) ---
-    [Description("PolicyService URL (http://host:port); empty = in-process.")]
+    [Description("PolicyService address: http://host:port, https://host:port or dns:///name:port (round robin over every address of the name); empty = in-process.")]
     public string PolicyUrl { get; set; } = "";
 
-    [Description("ReferenceService URL; empty = in-process.")]
+    [Description("ReferenceService address (as policy_url); empty = in-process.")]
     public string ReferenceUrl { get; set; } = "";
 
-    [Description("CriticService URL; empty = in-process.")]
+    [Description("CriticService address (as policy_url); empty = in-process.")]
     public string CriticUrl { get; set; } = "";
 
-    [Description("RewardService URL; empty = in-process.")]
+    [Description("RewardService address (as policy_url); empty = in-process.")]
     public string RewardUrl { get; set; } = "";
 
     [ConfigRange(0), Description("CPU threads per in-process model; 0 = all cores.")]
@@ -198,8 +198,8 @@ public sealed class PpoConfig : IConfigSection
             errors.Add("tokenizer is required (a llama2.c tokenizer.bin)");
         foreach (var (key, url) in new[] { ("policy_url", PolicyUrl), ("reference_url", ReferenceUrl), ("critic_url", CriticUrl), ("reward_url", RewardUrl) })
         {
-            if (url.Length > 0 && !(Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"))
-                errors.Add($"{key} must be an absolute http:// or https:// URL or empty (got '{url}')");
+            if (Rlhf.Client.ServiceAddress.ConfigError(prefix + key, url) is { } error)
+                errors.Add(error);
         }
     }
 }

@@ -34,6 +34,14 @@ internal static partial class Conventions
         new("orchestrator", "Rlhf.OrchestratorService", 50055, "rlhf.v1.OrchestratorService", "orchestrator"),
     ];
 
+    /// <summary>
+    /// The frozen model services that run several replicas (reference, reward): each has a headless Service
+    /// <c>&lt;name&gt;-headless</c> beside its ClusterIP Service, and the orchestrator and the PPO Job reach it at
+    /// <c>dns:///&lt;name&gt;-headless:&lt;port&gt;</c> (round robin over the replicas). The trained ones (policy, critic)
+    /// run exactly one replica and are reached at <c>http://&lt;name&gt;:&lt;port&gt;</c>.
+    /// </summary>
+    public static IReadOnlyList<string> Replicated { get; } = ["reference", "reward"];
+
     /// <summary>The services whose training RPCs only the orchestrator may reach.</summary>
     public static IReadOnlyList<string> OrchestratorOnly { get; } = ["policy", "reference", "critic"];
 

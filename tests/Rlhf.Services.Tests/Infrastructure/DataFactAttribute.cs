@@ -17,3 +17,12 @@ internal sealed class DataTheoryAttribute : TheoryAttribute
         Skip = TestData.MissingReason(TestData.Stories260K, TestData.Tok512, TestData.GreedyExpected, TestData.TinyStories);
     }
 }
+
+/// <summary>A fact that needs the real data of <see cref="DataFactAttribute"/> and Debian's python3-grpcio (<see cref="PythonGrpcFactAttribute"/>).</summary>
+internal sealed class GrpcioDataFactAttribute : FactAttribute
+{
+    public GrpcioDataFactAttribute()
+    {
+        Skip = new DataFactAttribute().Skip ?? new PythonGrpcFactAttribute().Skip;
+    }
+}
