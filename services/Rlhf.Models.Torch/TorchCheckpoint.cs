@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
+using Rlhf.Models.Native;
 
 namespace Rlhf.Models.Torch;
 
@@ -28,13 +29,8 @@ internal static class TorchCheckpoint
             return HfModelConfig.Read(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"model checkpoint {path} does not exist (expected a llama2.c .bin file or an HF checkpoint directory)", path);
-        var c = Llama2CReader.ReadConfig(path);
-        return FromEngine(c);
+        return Llama2CReader.ReadConfig(path).ToArchitecture();
     }
-
-    /// <summary>The architecture of an engine configuration (llama, no biases, plain RoPE).</summary>
-    public static ModelArchitecture FromEngine(ModelConfig c) =>
-        new("llama", c.Dim, c.HiddenDim, c.NLayers, c.NHeads, c.NKvHeads, c.VocabSize, c.MaxSeqLen, c.NormEps, c.RopeTheta, c.TiedEmbeddings);
 
     /// <summary>Names and shapes of a model's parameters, in checkpoint order.</summary>
     public static List<(string Name, int[] Shape)> ParameterShapes(ModelArchitecture c)

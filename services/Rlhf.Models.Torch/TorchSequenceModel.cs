@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rlhf.Engine;
+
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,6 +19,7 @@ public sealed partial class TorchSequenceModel : ISequenceModel
     private readonly ScalarType _dtype;
     private TorchDecoder _decoder;
     private AdamW _optimizer;
+    private int[] _stateOrder; // optimizer state k belongs to parameter _stateOrder[k] (groups: decayed, then the rest)
     private long _steps;
 
     private TorchSequenceModel(TorchDecoder decoder, ModelLoadOptions options, Device device, ScalarType dtype)
@@ -26,7 +28,7 @@ public sealed partial class TorchSequenceModel : ISequenceModel
         _options = options;
         _device = device;
         _dtype = dtype;
-        _optimizer = CreateOptimizer(decoder);
+        (_optimizer, _stateOrder) = CreateOptimizer(decoder);
     }
 
     /// <inheritdoc />
@@ -81,9 +83,25 @@ public sealed partial class TorchSequenceModel : ISequenceModel
         return decoder;
     }
 
-    private AdamW CreateOptimizer(TorchDecoder decoder) =>
-        torch.optim.AdamW(decoder.Parameters.Select(p => p.Parameter), lr: 1e-3, beta1: _options.Beta1, beta2: _options.Beta2,
-            eps: _options.Eps, weight_decay: _options.WeightDecay);
+    /// <summary>
+    /// torch.optim.AdamW with the engine's two parameter groups: weight decay on every weight but biases and RMSNorm
+    /// gains (<see cref="Rlhf.Engine.Training.AdamWOptions.DecayAllButNormsAndBiases"/>), none on those.
+    /// </summary>
+    private (AdamW Optimizer, int[] StateOrder) CreateOptimizer(TorchDecoder decoder)
+    {
+        var decayed = new List<int>();
+        var rest = new List<int>();
+        for (var i = 0; i < decoder.Parameters.Count; i++)
+            (Rlhf.Engine.Training.AdamWOptions.DecayAllButNormsAndBiases(decoder.Parameters[i].Name) ? decayed : rest).Add(i);
+        var groups = new List<AdamW.ParamGroup>();
+        foreach (var (indices, decay) in new[] { (decayed, _options.WeightDecay), (rest, 0f) })
+        {
+            if (indices.Count > 0)
+                groups.Add(new AdamW.ParamGroup(indices.Select(i => decoder.Parameters[i].Parameter), lr: 1e-3, beta1: _options.Beta1,
+                    beta2: _options.Beta2, eps: _options.Eps, weight_decay: decay));
+        }
+        return (torch.optim.AdamW(groups, lr: 1e-3, beta1: _options.Beta1, beta2: _options.Beta2, eps: _options.Eps), [.. decayed, .. rest]);
+    }
 
     /// <inheritdoc />
     public ForwardResult Forward(IReadOnlyList<TokenSequence> batch, ForwardOptions options)
@@ -275,13 +293,15 @@ public sealed partial class TorchSequenceModel : ISequenceModel
         Dictionary<string, string>? metadata = null;
         if (includeOptimizerState)
         {
-            moments = [];
             var states = _optimizer.state_dict().State;
+            var byParameter = new AdamW.State[parameters.Count];
+            for (var k = 0; k < states.Count; k++)
+                byParameter[_stateOrder[k]] = (AdamW.State)states[k];
+            moments = [];
             for (var i = 0; i < parameters.Count; i++)
             {
-                var s = (AdamW.State)states[i];
-                moments.Add(new NamedTensor(parameters[i].Name + ".exp_avg", parameters[i].Shape, ToArray(s.exp_avg)));
-                moments.Add(new NamedTensor(parameters[i].Name + ".exp_avg_sq", parameters[i].Shape, ToArray(s.exp_avg_sq)));
+                moments.Add(new NamedTensor(parameters[i].Name + AdamW_ExpAvg, parameters[i].Shape, ToArray(byParameter[i].exp_avg)));
+                moments.Add(new NamedTensor(parameters[i].Name + AdamW_ExpAvgSq, parameters[i].Shape, ToArray(byParameter[i].exp_avg_sq)));
             }
             metadata = new Dictionary<string, string>
             {
@@ -299,16 +319,17 @@ public sealed partial class TorchSequenceModel : ISequenceModel
     public void LoadCheckpoint(string path, bool loadOptimizerState)
     {
         var decoder = CreateDecoder(path, _device, _dtype, _decoder.Config);
-        var optimizer = CreateOptimizer(decoder);
+        var (optimizer, order) = CreateOptimizer(decoder);
         long steps = 0;
         if (loadOptimizerState && Directory.Exists(path) && TorchCheckpoint.ReadOptimizer(path) is { } saved)
         {
-            LoadMoments(decoder, optimizer, saved.Moments, saved.Step, path);
+            LoadMoments(decoder, optimizer, order, saved.Moments, saved.Step, path);
             steps = saved.Step;
         }
         var old = _decoder;
         _decoder = decoder;
         _optimizer = optimizer;
+        _stateOrder = order;
         _steps = steps;
         old.Dispose();
     }
@@ -317,20 +338,20 @@ public sealed partial class TorchSequenceModel : ISequenceModel
     {
         if (TorchCheckpoint.ReadOptimizer(directory) is { } saved)
         {
-            LoadMoments(_decoder, _optimizer, saved.Moments, saved.Step, directory);
+            LoadMoments(_decoder, _optimizer, _stateOrder, saved.Moments, saved.Step, directory);
             _steps = saved.Step;
         }
     }
 
-    private static void LoadMoments(TorchDecoder decoder, AdamW optimizer, Dictionary<string, float[]> moments, long step, string path)
+    private static void LoadMoments(TorchDecoder decoder, AdamW optimizer, int[] order, Dictionary<string, float[]> moments, long step, string path)
     {
         var states = optimizer.state_dict().State;
         using var _ = torch.no_grad();
-        for (var i = 0; i < decoder.Parameters.Count; i++)
+        for (var k = 0; k < states.Count; k++)
         {
-            var (name, p) = decoder.Parameters[i];
-            var s = (AdamW.State)states[i];
-            foreach (var (suffix, target) in new[] { (".exp_avg", s.exp_avg), (".exp_avg_sq", s.exp_avg_sq) })
+            var (name, p) = decoder.Parameters[order[k]];
+            var s = (AdamW.State)states[k];
+            foreach (var (suffix, target) in new[] { (AdamW_ExpAvg, s.exp_avg), (AdamW_ExpAvgSq, s.exp_avg_sq) })
             {
                 if (!moments.TryGetValue(name + suffix, out var data) || data.Length != p.numel())
                     throw new InvalidDataException($"{path}: optimizer state {name}{suffix} is missing or has {data?.Length ?? 0} elements, expected {p.numel()}");
@@ -353,6 +374,9 @@ public sealed partial class TorchSequenceModel : ISequenceModel
         long floats = (long)b * t * c.NLayers * perToken + (options.ComputeLogprobs || options.ComputeEntropy ? 3L * n * c.VocabSize : 0);
         return floats * (_dtype == ScalarType.Float32 ? 4 : 2);
     }
+
+    private const string AdamW_ExpAvg = Rlhf.Engine.Training.AdamW.ExpAvgSuffix;
+    private const string AdamW_ExpAvgSq = Rlhf.Engine.Training.AdamW.ExpAvgSqSuffix;
 
     private static float[][] Empty(int b) => Enumerable.Range(0, b).Select(_ => Array.Empty<float>()).ToArray();
 
