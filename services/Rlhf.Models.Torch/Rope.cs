@@ -12,14 +12,7 @@ internal static class Rope
     public static (float[] Cos, float[] Sin) Tables(ModelArchitecture config)
     {
         int hs = config.HeadSize, half = hs / 2, n = config.MaxSeqLen;
-        var invFreq = new float[half];
-        for (var i = 0; i < half; i++)
-            invFreq[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)hs);
-        if (config.RopeScaling is { } s)
-        {
-            for (var i = 0; i < half; i++)
-                invFreq[i] = s.Type == "linear" ? (float)(invFreq[i] / s.Factor) : (float)Llama3(invFreq[i], s);
-        }
+        var invFreq = InverseFrequencies(config);
         var cos = new float[n * hs];
         var sin = new float[n * hs];
         for (var pos = 0; pos < n; pos++)
@@ -33,6 +26,21 @@ internal static class Rope
             }
         }
         return (cos, sin);
+    }
+
+    /// <summary>The HS/2 inverse frequencies after <c>rope_scaling</c>.</summary>
+    public static float[] InverseFrequencies(ModelArchitecture config)
+    {
+        int hs = config.HeadSize, half = hs / 2;
+        var invFreq = new float[half];
+        for (var i = 0; i < half; i++)
+            invFreq[i] = 1f / MathF.Pow(config.RopeTheta, 2 * i / (float)hs);
+        if (config.RopeScaling is { } s)
+        {
+            for (var i = 0; i < half; i++)
+                invFreq[i] = s.Type == "linear" ? (float)(invFreq[i] / s.Factor) : (float)Llama3(invFreq[i], s);
+        }
+        return invFreq;
     }
 
     private static double Llama3(double invFreq, RopeScaling s)
