@@ -151,4 +151,37 @@ public sealed class EquivalenceTests(Stories260KFixture fixture, ITestOutputHelp
         // sequence 0's stream depends on (Seed, 0) only, not on its batch-mates (nor their padding)
         Assert.Equal(generated[0].ResponseIds, otherBatch.ResponseIds);
     }
+
+    [Theory]
+    [InlineData(1, 1f)]
+    [InlineData(0, 1e-6f)]
+    public void Generate_TopKOneOrTinyTopP_SamplesTheArgmax(int topK, float topP)
+    {
+        // Arrange: a filter that leaves one token makes any seed's draw the greedy choice
+        int[][] prompts = [[1, 403], [1]];
+        var greedy = new GenerationOptions { MaxNewTokens = 30, Temperature = 0f, StopTokenIds = [] };
+        var filtered = greedy with { Temperature = 1.3f, TopK = topK, TopP = topP, Seed = 99 };
+
+        // Act
+        var expected = fixture.Torch.Generate(prompts, greedy);
+        var actual = fixture.Torch.Generate(prompts, filtered);
+
+        // Assert: same tokens; behaviour logprobs are those of the unfiltered tempered distribution (≤ 0, not 0)
+        for (var s = 0; s < prompts.Length; s++)
+        {
+            Assert.Equal(expected[s].ResponseIds, actual[s].ResponseIds);
+            Assert.All(actual[s].Logprobs, lp => Assert.InRange(lp, float.MinValue, -1e-6f));
+        }
+    }
+
+    [Fact]
+    public void Generate_DifferentSeeds_SampleDifferentResponses()
+    {
+        var options = new GenerationOptions { MaxNewTokens = 30, Temperature = 1f, StopTokenIds = [] };
+
+        var a = fixture.Torch.Generate([[1]], options with { Seed = 1 })[0];
+        var b = fixture.Torch.Generate([[1]], options with { Seed = 2 })[0];
+
+        Assert.NotEqual(a.ResponseIds, b.ResponseIds);
+    }
 }

@@ -43,4 +43,30 @@ public sealed class TorchSharpLoadTests
         var e = Assert.Throws<ArgumentException>(() => ModelLoadOptions.ParseDevice("gpu0"));
         Assert.Contains("Model:Device", e.Message);
     }
+
+    [Fact]
+    public void CompatibilityStep_PatchesTheBuildOutputOnlyAndOnlyWhereNeeded()
+    {
+        // Arrange: the loaded copy (build output) and the NuGet cache's, found as TorchSharp itself probes it
+        var output = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        var packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p ? p
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var cache = Path.Combine(packages, "torchsharp", "0.107.0", "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+        var libstdcxx = new[] { "/lib/x86_64-linux-gnu/libstdc++.so.6", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6" }.FirstOrDefault(File.Exists);
+        if (!OperatingSystem.IsLinux() || libstdcxx is null || !File.Exists(output))
+            return; // not a Linux x64 build: nothing is patched
+
+        // Act
+        var hostHasVersion = Contains(File.ReadAllBytes(libstdcxx), "GLIBCXX_3.4.32");
+        var outputPatched = Contains(File.ReadAllBytes(output), "libglibcxx_compat.so");
+
+        // Assert
+        Assert.Equal(!hostHasVersion, outputPatched);
+        Assert.Equal(outputPatched, File.Exists(Path.Combine(Path.GetDirectoryName(output)!, "libglibcxx_compat.so")));
+        if (File.Exists(cache))
+            Assert.False(Contains(File.ReadAllBytes(cache), "libglibcxx_compat.so"), $"the NuGet cache's {cache} was modified");
+    }
+
+    private static bool Contains(byte[] data, string text) =>
+        data.AsSpan().IndexOf(System.Text.Encoding.ASCII.GetBytes(text)) >= 0;
 }
