@@ -129,12 +129,21 @@ internal sealed class TorchDecoder : IDisposable
             c.V.narrow(2, cacheStart, t).copy_(v);
             var keys = c.K.narrow(2, 0, cacheStart + t);
             var values = c.V.narrow(2, 0, cacheStart + t);
-            if (nh != kvh)
+            if (nh == kvh)
+                attn = F.scaled_dot_product_attention(q, keys, values, attn_mask: mask);
+            else if (t == 1)
+            {
+                // one new token: the G = NH / KV query heads of a group attend to the same keys under the same mask,
+                // so they go in as G "positions" of one kv head: (B, KV, G, HS), no copy of the cache
+                var grouped = q.reshape(b, kvh, nh / kvh, hs);
+                attn = F.scaled_dot_product_attention(grouped, keys, values, attn_mask: mask).reshape(b, nh, 1, hs);
+            }
+            else
             {
                 keys = keys.repeat_interleave(nh / kvh, dim: 1);
                 values = values.repeat_interleave(nh / kvh, dim: 1);
+                attn = F.scaled_dot_product_attention(q, keys, values, attn_mask: mask);
             }
-            attn = F.scaled_dot_product_attention(q, keys, values, attn_mask: mask);
         }
         else
         {

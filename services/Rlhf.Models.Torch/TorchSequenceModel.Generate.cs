@@ -157,15 +157,16 @@ public sealed partial class TorchSequenceModel
                 var dropUnsorted = torch.zeros_like(drop).scatter(-1, order, drop);
                 filtered = filtered.masked_fill(dropUnsorted, double.NegativeInfinity);
             }
+            // the draw of torch.multinomial(p, 1): argmax(p / q) with q ~ Exp(1) (the exponential-race form of
+            // sampling ∝ p), q drawn row by row from each sequence's generator, then one batched argmax
             var p = filtered.softmax(-1);
-            var picks = new long[b];
+            var q = torch.empty_like(p);
             for (var i = 0; i < b; i++)
             {
-                using var row = p[i];
-                using var draw = row.multinomial(1, generator: generators[i]);
-                picks[i] = draw.cpu().item<long>();
+                using var row = q[i];
+                row.exponential_(1.0, generators[i]);
             }
-            chosen = torch.tensor(picks, device: logits.device);
+            chosen = (p / q).argmax(-1);
         }
         var chosenLogp = logp.gather(1, chosen.unsqueeze(1)).squeeze(1);
         var tokens = chosen.cpu().data<long>().ToArray().Select(x => (int)x).ToArray();
