@@ -51,23 +51,11 @@ public sealed class NativeSequenceModel : ISequenceModel
             throw new ModelBackendUnavailableException($"Model:Backend=native runs on the CPU only, but Model:Device={options.Device}; use Model:Backend=torch for CUDA");
         if (options.Dtype != ModelDtype.Float32)
             throw new ModelBackendUnavailableException($"Model:Backend=native computes in float32 only, but Model:Dtype={options.Dtype}; use Model:Backend=torch for bfloat16");
-        RefuseUnsupported(path);
         var engineOptions = new EngineOptions { Threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount };
         var model = new NativeSequenceModel(ModelFiles.Load(path, engineOptions), options, engineOptions);
         if (Directory.Exists(path))
             CheckpointDirectory.TryLoadOptimizer(path, model._optimizer);
         return model;
-    }
-
-    /// <summary>Refuses an HF directory whose config.json asks for what the engine does not implement, naming it.</summary>
-    private static void RefuseUnsupported(string path)
-    {
-        if (!Directory.Exists(path) || !File.Exists(Path.Combine(path, HfModelConfig.FileName)))
-            return;
-        var architecture = HfModelConfig.Read(path);
-        var unsupported = EngineArchitecture.UnsupportedFeatures(architecture);
-        if (unsupported.Count > 0)
-            throw new InvalidDataException($"{path}: the native engine does not support {string.Join(" and ", unsupported)}; load it with Model:Backend=torch");
     }
 
     /// <inheritdoc />
@@ -151,7 +139,6 @@ public sealed class NativeSequenceModel : ISequenceModel
     /// <inheritdoc />
     public void LoadCheckpoint(string path, bool loadOptimizerState)
     {
-        RefuseUnsupported(path);
         var model = ModelFiles.Load(path, _engineOptions, _model.Config);
         var optimizer = new AdamW(model.Parameters, _adamWOptions);
         if (loadOptimizerState && Directory.Exists(path))

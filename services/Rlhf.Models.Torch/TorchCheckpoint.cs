@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.Models.Native;
 
 namespace Rlhf.Models.Torch;
 
