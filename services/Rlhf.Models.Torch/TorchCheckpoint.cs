@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Rlhf.Engine;
@@ -10,8 +9,8 @@ namespace Rlhf.Models.Torch;
 /// Checkpoint files of the torch backend, in HF names and HF's rotate-half q/k layout. Reads llama2.c <c>.bin</c>
 /// files (permuting q/k from llama2.c's interleaved layout, <see cref="RopePermutation"/>) and HF directories:
 /// <c>config.json</c> (<see cref="HfModelConfig"/>) with <c>model.safetensors</c> or a sharded
-/// <c>model.safetensors.index.json</c>, tensors F32/F16/BF16. Writes the directory layout the native engine writes
-/// (<see cref="CheckpointDirectory"/>), so that either backend resumes the other's checkpoints. The file formats
+/// <c>model.safetensors.index.json</c>, tensors F32/F16/BF16. Checkpoints are written by
+/// <see cref="CheckpointDirectory.SaveHfLayout"/>, the native engine's writer, so that either backend resumes the other's. The file formats
 /// themselves are the engine's readers and writers (<c>Rlhf.Engine.IO</c>), not copies.
 /// </summary>
 internal static class TorchCheckpoint
@@ -165,42 +164,6 @@ internal static class TorchCheckpoint
         }).ToList();
     }
 
-    /// <summary>
-    /// Writes a checkpoint directory atomically: config.json, model.safetensors (F32), optionally
-    /// optimizer.safetensors (<c>&lt;param&gt;.exp_avg</c>, <c>&lt;param&gt;.exp_avg_sq</c>, step and hyper-parameters
-    /// in the metadata) and trainer_state.json, and a copy of the tokenizer.
-    /// </summary>
-    public static void Save(string directory, ModelArchitecture config, IReadOnlyList<NamedTensor> parameters,
-        IReadOnlyList<NamedTensor>? moments, IReadOnlyDictionary<string, string>? optimizerMetadata, long step, string? tokenizerPath)
-    {
-        AtomicFile.ReplaceDirectory(directory, temporary =>
-        {
-            WriteFlushed(Path.Combine(temporary, HfModelConfig.FileName), stream =>
-            {
-                using var writer = new StreamWriter(stream, leaveOpen: true);
-                writer.Write(HfModelConfig.ToJson(config));
-            });
-            WriteFlushed(Path.Combine(temporary, CheckpointDirectory.ModelFile),
-                stream => SafeTensorsWriter.Write(stream, parameters, new Dictionary<string, string> { ["format"] = "pt" }));
-            if (moments is not null)
-            {
-                WriteFlushed(Path.Combine(temporary, CheckpointDirectory.OptimizerFile),
-                    stream => SafeTensorsWriter.Write(stream, moments, optimizerMetadata));
-                WriteFlushed(Path.Combine(temporary, CheckpointDirectory.TrainerStateFile), stream =>
-                {
-                    using var writer = new StreamWriter(stream, leaveOpen: true);
-                    writer.Write(new TrainerState(step, step, []).ToJson());
-                });
-            }
-            if (tokenizerPath is not null)
-            {
-                var copy = Path.Combine(temporary, Path.GetFileName(tokenizerPath));
-                File.Copy(tokenizerPath, copy);
-                AtomicFile.FlushFile(copy);
-            }
-        });
-    }
-
     /// <summary>Reads optimizer.safetensors: the moments by name and the step, or null when the directory has none.</summary>
     /// <exception cref="InvalidDataException">The step metadata is missing or invalid.</exception>
     public static (Dictionary<string, float[]> Moments, long Step)? ReadOptimizer(string directory)
@@ -209,15 +172,7 @@ internal static class TorchCheckpoint
         if (!File.Exists(path))
             return null;
         using var reader = SafeTensorsReader.Open(path);
-        if (!reader.Metadata.TryGetValue("step", out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var step))
-            throw new InvalidDataException($"{path}: metadata has no valid \"step\"");
+        var step = CheckpointDirectory.ReadOptimizerStep(path, reader.Metadata);
         return (reader.Tensors.ToDictionary(t => t.Name, t => reader.ReadFloat32(t.Name), StringComparer.Ordinal), step);
-    }
-
-    private static void WriteFlushed(string path, Action<Stream> write)
-    {
-        using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-        write(stream);
-        stream.Flush(flushToDisk: true);
     }
 }

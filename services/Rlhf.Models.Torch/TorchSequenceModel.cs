@@ -1,5 +1,5 @@
-using System.Globalization;
 using Rlhf.Engine;
+using Rlhf.Engine.IO;
 
 using TorchSharp;
 using TorchSharp.Modules;
@@ -303,16 +303,10 @@ public sealed partial class TorchSequenceModel : ISequenceModel
                 moments.Add(new NamedTensor(parameters[i].Name + AdamW_ExpAvg, parameters[i].Shape, ToArray(byParameter[i].exp_avg)));
                 moments.Add(new NamedTensor(parameters[i].Name + AdamW_ExpAvgSq, parameters[i].Shape, ToArray(byParameter[i].exp_avg_sq)));
             }
-            metadata = new Dictionary<string, string>
-            {
-                ["step"] = _steps.ToString(CultureInfo.InvariantCulture),
-                ["beta1"] = _options.Beta1.ToString("R", CultureInfo.InvariantCulture),
-                ["beta2"] = _options.Beta2.ToString("R", CultureInfo.InvariantCulture),
-                ["eps"] = _options.Eps.ToString("R", CultureInfo.InvariantCulture),
-                ["weight_decay"] = _options.WeightDecay.ToString("R", CultureInfo.InvariantCulture),
-            };
+            metadata = CheckpointDirectory.OptimizerMetadata(_steps, _options.Beta1, _options.Beta2, _options.Eps, _options.WeightDecay);
         }
-        TorchCheckpoint.Save(directory, _decoder.Config, parameters, moments, metadata, _steps, _options.TokenizerPath);
+        CheckpointDirectory.SaveHfLayout(directory, _decoder.Config, parameters, moments, metadata,
+            includeOptimizerState ? new TrainerState(_steps, _steps, []) : null, _options.TokenizerPath);
     }
 
     /// <inheritdoc />
