@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.Engine.Training;
@@ -68,26 +67,8 @@ public sealed class EngineSequenceModel : ISequenceModel
 
     /// <inheritdoc />
     /// <exception cref="InvalidOperationException">The gradients are not finite; they are dropped and the weights are untouched.</exception>
-    public float OptimizerStep(float learningRate, float maxGradNorm, float gradientScale)
-    {
-        var grads = _model.Gradients;
-        if (gradientScale != 1f)
-        {
-            foreach (var g in grads)
-                TensorPrimitives.Multiply(g.Data.Span, gradientScale, g.Data.Span);
-        }
-        var norm = GradientClipping.GlobalNorm(grads);
-        if (!double.IsFinite(norm))
-        {
-            _model.ZeroGrad();
-            throw new InvalidOperationException($"the accumulated gradients are not finite (global norm {norm}); they were dropped and the weights are unchanged");
-        }
-        if (maxGradNorm > 0)
-            GradientClipping.ClipByGlobalNorm(grads, maxGradNorm);
-        _optimizer.Step(grads, learningRate);
-        _model.ZeroGrad();
-        return (float)norm;
-    }
+    public float OptimizerStep(float learningRate, float maxGradNorm, float gradientScale) =>
+        Rlhf.Engine.Training.OptimizerStep.Apply(_model, _optimizer, learningRate, maxGradNorm, gradientScale);
 
     /// <inheritdoc />
     public void SaveCheckpoint(string directory, bool includeOptimizerState) =>

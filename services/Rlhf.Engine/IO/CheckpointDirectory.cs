@@ -1,5 +1,6 @@
 using System.Globalization;
 using Rlhf.Engine.Training;
+using Rlhf.Models;
 
 namespace Rlhf.Engine.IO;
 
@@ -54,29 +55,44 @@ public static class CheckpointDirectory
         string? tokenizerPath = null)
     {
         config.Validate();
+        SaveHfLayout(directory, config.ToArchitecture(), ToHfLayout(parameters, config),
+            optimizer is null ? null : ToHfLayout(optimizer.Moments, config),
+            optimizer is null ? null : OptimizerMetadata(optimizer.StepCount, optimizer.Options.Beta1, optimizer.Options.Beta2,
+                optimizer.Options.Eps, optimizer.Options.WeightDecay),
+            trainerState, tokenizerPath);
+    }
+
+    /// <summary>
+    /// Writes a checkpoint directory atomically from tensors already in HF layout (the torch backend's, or the engine's
+    /// after <see cref="RopePermutation"/>), replacing any existing one at <paramref name="directory"/>.
+    /// </summary>
+    /// <param name="directory">Final directory path.</param>
+    /// <param name="architecture">Written as config.json (<see cref="HfModelConfig.ToJson"/>).</param>
+    /// <param name="parameters">model.safetensors, F32, in this order.</param>
+    /// <param name="moments">optimizer.safetensors (<c>&lt;param&gt;.exp_avg</c>, <c>&lt;param&gt;.exp_avg_sq</c>); null for none.</param>
+    /// <param name="optimizerMetadata">Its metadata (<see cref="OptimizerMetadata"/>).</param>
+    /// <param name="trainerState">trainer_state.json; null for none.</param>
+    /// <param name="tokenizerPath">Tokenizer file copied in as tokenizer.bin; null for none.</param>
+    public static void SaveHfLayout(
+        string directory,
+        ModelArchitecture architecture,
+        IReadOnlyList<NamedTensor> parameters,
+        IReadOnlyList<NamedTensor>? moments,
+        IReadOnlyDictionary<string, string>? optimizerMetadata,
+        TrainerState? trainerState,
+        string? tokenizerPath)
+    {
         AtomicFile.ReplaceDirectory(directory, temporary =>
         {
             WriteFlushed(Path.Combine(temporary, ConfigFile), stream =>
             {
                 using var writer = new StreamWriter(stream, leaveOpen: true);
-                writer.Write(HfLlamaConfig.ToJson(config));
+                writer.Write(HfModelConfig.ToJson(architecture));
             });
             var metadata = new Dictionary<string, string> { ["format"] = "pt" };
-            WriteFlushed(Path.Combine(temporary, ModelFile),
-                stream => SafeTensorsWriter.Write(stream, ToHfLayout(parameters, config), metadata));
-            if (optimizer is not null)
-            {
-                var optimizerMetadata = new Dictionary<string, string>
-                {
-                    ["step"] = optimizer.StepCount.ToString(CultureInfo.InvariantCulture),
-                    ["beta1"] = optimizer.Options.Beta1.ToString("R", CultureInfo.InvariantCulture),
-                    ["beta2"] = optimizer.Options.Beta2.ToString("R", CultureInfo.InvariantCulture),
-                    ["eps"] = optimizer.Options.Eps.ToString("R", CultureInfo.InvariantCulture),
-                    ["weight_decay"] = optimizer.Options.WeightDecay.ToString("R", CultureInfo.InvariantCulture),
-                };
-                WriteFlushed(Path.Combine(temporary, OptimizerFile),
-                    stream => SafeTensorsWriter.Write(stream, ToHfLayout(optimizer.Moments, config), optimizerMetadata));
-            }
+            WriteFlushed(Path.Combine(temporary, ModelFile), stream => SafeTensorsWriter.Write(stream, parameters, metadata));
+            if (moments is not null)
+                WriteFlushed(Path.Combine(temporary, OptimizerFile), stream => SafeTensorsWriter.Write(stream, moments, optimizerMetadata));
             if (trainerState is not null)
             {
                 WriteFlushed(Path.Combine(temporary, TrainerStateFile), stream =>
@@ -93,6 +109,23 @@ public static class CheckpointDirectory
             }
         });
     }
+
+    /// <summary>The metadata of optimizer.safetensors: step (AdamW's t) and the hyper-parameters, invariant culture.</summary>
+    public static Dictionary<string, string> OptimizerMetadata(long step, float beta1, float beta2, float eps, float weightDecay) => new()
+    {
+        ["step"] = step.ToString(CultureInfo.InvariantCulture),
+        ["beta1"] = beta1.ToString("R", CultureInfo.InvariantCulture),
+        ["beta2"] = beta2.ToString("R", CultureInfo.InvariantCulture),
+        ["eps"] = eps.ToString("R", CultureInfo.InvariantCulture),
+        ["weight_decay"] = weightDecay.ToString("R", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>The step stored in optimizer.safetensors' metadata.</summary>
+    /// <exception cref="InvalidDataException">It is missing or not a non-negative integer.</exception>
+    public static long ReadOptimizerStep(string path, IReadOnlyDictionary<string, string> metadata) =>
+        metadata.TryGetValue("step", out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count)
+            ? count
+            : throw new InvalidDataException($"{path}: metadata has no valid \"step\"");
 
     /// <summary>Reads <c>config.json</c>.</summary>
     /// <exception cref="FileNotFoundException">No config.json.</exception>
@@ -137,10 +170,8 @@ public static class CheckpointDirectory
         if (!File.Exists(path))
             return false;
         var config = ReadConfig(directory);
-        var step = LoadInto(path, optimizer.Moments, config, mayBeMissing: null);
-        if (!step.TryGetValue("step", out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count))
-            throw new InvalidDataException($"{path}: metadata has no valid \"step\"");
-        optimizer.RestoreStepCount(count);
+        var metadata = LoadInto(path, optimizer.Moments, config, mayBeMissing: null);
+        optimizer.RestoreStepCount(ReadOptimizerStep(path, metadata));
         return true;
     }
 

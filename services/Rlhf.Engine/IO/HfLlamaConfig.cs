@@ -1,115 +1,51 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using Rlhf.Models;
 
 namespace Rlhf.Engine.IO;
 
 /// <summary>
-/// Converts <see cref="ModelConfig"/> to and from a Hugging Face <c>config.json</c> for <c>LlamaForCausalLM</c>
-/// (keys of <c>transformers.LlamaConfig</c>): hidden_size, intermediate_size, num_hidden_layers,
-/// num_attention_heads, num_key_value_heads, vocab_size, max_position_embeddings, rms_norm_eps, rope_theta,
-/// tie_word_embeddings, plus architectures, model_type "llama", torch_dtype "float32", bos/eos ids 1/2,
-/// hidden_act "silu", attention_bias false.
+/// A Hugging Face <c>config.json</c> as an engine <see cref="ModelConfig"/>: the file is read and written by the
+/// model contract's <see cref="HfModelConfig"/> (keys of <c>transformers.LlamaConfig</c> / <c>Qwen2Config</c>); this
+/// class converts, and refuses what the engine does not implement (q/k/v biases, rope_scaling) by name.
 /// </summary>
 public static class HfLlamaConfig
 {
-    /// <summary>The config.json text for <paramref name="config"/>.</summary>
-    public static string ToJson(ModelConfig config)
-    {
-        var node = new JsonObject
-        {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"),
-            ["model_type"] = "llama",
-            ["hidden_size"] = config.Dim,
-            ["intermediate_size"] = config.HiddenDim,
-            ["num_hidden_layers"] = config.NLayers,
-            ["num_attention_heads"] = config.NHeads,
-            ["num_key_value_heads"] = config.NKvHeads,
-            ["vocab_size"] = config.VocabSize,
-            ["max_position_embeddings"] = config.MaxSeqLen,
-            ["rms_norm_eps"] = (double)(decimal)config.NormEps,
-            ["rope_theta"] = (double)(decimal)config.RopeTheta,
-            ["tie_word_embeddings"] = config.TiedEmbeddings,
-            ["hidden_act"] = "silu",
-            ["attention_bias"] = false,
-            ["torch_dtype"] = "float32",
-            ["bos_token_id"] = 1,
-            ["eos_token_id"] = 2,
-        };
-        return node.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
+    /// <summary>The config.json text for <paramref name="config"/> (model_type llama, torch_dtype float32, bos/eos 1/2).</summary>
+    public static string ToJson(ModelConfig config) => HfModelConfig.ToJson(ToArchitecture(config));
 
-    /// <summary>Parses a config.json; <c>num_key_value_heads</c> defaults to num_attention_heads, rms_norm_eps to 1e-6,
-    /// rope_theta to 10000 and tie_word_embeddings to false, as in <c>transformers.LlamaConfig</c>.</summary>
+    /// <summary>Parses a config.json (defaults as transformers: see <see cref="HfModelConfig.Parse"/>).</summary>
     /// <param name="json">The file's text.</param>
     /// <param name="source">Path named in error messages.</param>
-    /// <exception cref="InvalidDataException">Malformed JSON, a missing or non-integer required key, a model_type other
-    /// than llama, or an inconsistent configuration.</exception>
-    public static ModelConfig FromJson(string json, string source = "config.json")
+    /// <exception cref="InvalidDataException">As <see cref="HfModelConfig.Parse"/>, or the configuration needs a feature
+    /// the engine lacks (named, see <see cref="UnsupportedFeatures"/>).</exception>
+    public static ModelConfig FromJson(string json, string source = "config.json") => FromArchitecture(HfModelConfig.Parse(json, source), source);
+
+    /// <summary>The architecture of an engine configuration: llama, no biases, plain RoPE.</summary>
+    public static ModelArchitecture ToArchitecture(this ModelConfig c) =>
+        new("llama", c.Dim, c.HiddenDim, c.NLayers, c.NHeads, c.NKvHeads, c.VocabSize, c.MaxSeqLen, c.NormEps, c.RopeTheta, c.TiedEmbeddings);
+
+    /// <summary>The engine configuration of <paramref name="architecture"/>.</summary>
+    /// <exception cref="InvalidDataException">It needs a feature the engine does not implement; the message names each
+    /// with its config.json key and points to the torch backend.</exception>
+    public static ModelConfig FromArchitecture(ModelArchitecture architecture, string source)
     {
-        try
-        {
-            return Parse(json, source);
-        }
-        catch (Exception e) when (e is InvalidOperationException or FormatException)
-        {
-            throw new InvalidDataException($"{source}: a key has the wrong JSON type: {e.Message}", e);
-        }
+        var unsupported = UnsupportedFeatures(architecture);
+        if (unsupported.Count > 0)
+            throw new InvalidDataException($"{source}: the native engine does not support {string.Join(" and ", unsupported)}; load it with Model:Backend=torch");
+        var a = architecture;
+        return new ModelConfig(a.Dim, a.HiddenDim, a.NLayers, a.NHeads, a.NKvHeads, a.VocabSize, a.MaxSeqLen, a.NormEps, a.RopeTheta, a.TiedEmbeddings);
     }
 
-    private static ModelConfig Parse(string json, string source)
+    /// <summary>
+    /// The features of <paramref name="architecture"/> that the engine does not implement, each named with the
+    /// config.json key that asks for it; empty when it runs on the engine.
+    /// </summary>
+    public static IReadOnlyList<string> UnsupportedFeatures(ModelArchitecture architecture)
     {
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: not a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{source}: invalid JSON: {e.Message}", e);
-        }
-        if (root["model_type"] is JsonValue type && type.GetValue<string>() != "llama")
-            throw new InvalidDataException($"{source}: model_type is {type}, expected llama");
-        var heads = Required(root, "num_attention_heads", source);
-        var config = new ModelConfig(
-            Dim: Required(root, "hidden_size", source),
-            HiddenDim: Required(root, "intermediate_size", source),
-            NLayers: Required(root, "num_hidden_layers", source),
-            NHeads: heads,
-            NKvHeads: Optional(root, "num_key_value_heads", source) ?? heads,
-            VocabSize: Required(root, "vocab_size", source),
-            MaxSeqLen: Required(root, "max_position_embeddings", source),
-            NormEps: (float)(OptionalDouble(root, "rms_norm_eps", source) ?? 1e-6),
-            RopeTheta: (float)(OptionalDouble(root, "rope_theta", source) ?? 10000.0),
-            TiedEmbeddings: root["tie_word_embeddings"] is JsonValue tie && tie.GetValue<bool>());
-        try
-        {
-            config.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"{source}: {e.Message}", e);
-        }
-        return config;
-    }
-
-    private static int Required(JsonObject root, string key, string source) =>
-        Optional(root, key, source) ?? throw new InvalidDataException($"{source}: missing required key {key}");
-
-    private static int? Optional(JsonObject root, string key, string source)
-    {
-        if (root[key] is null)
-            return null;
-        return root[key] is JsonValue v && v.TryGetValue<int>(out var i)
-            ? i
-            : throw new InvalidDataException($"{source}: {key} must be an integer, found {root[key]!.ToJsonString()}");
-    }
-
-    private static double? OptionalDouble(JsonObject root, string key, string source)
-    {
-        if (root[key] is null)
-            return null;
-        return root[key] is JsonValue v && v.TryGetValue<double>(out var d)
-            ? d
-            : throw new InvalidDataException($"{source}: {key} must be a number, found {root[key]!.ToJsonString()}");
+        var features = new List<string>();
+        if (architecture.AttentionBias)
+            features.Add($"q/k/v projection biases (attention_bias, model_type {architecture.ModelType})");
+        if (architecture.RopeScaling is { } s)
+            features.Add($"rope_scaling type {s.Type}");
+        return features;
     }
 }
