@@ -107,7 +107,10 @@ public static class ServiceDefaultsExtensions
             .ReadFrom.Services(services)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("service", service.FullName)
-            .WriteTo.Console(new RenderedCompactJsonFormatter()));
+            .WriteTo.Console(new RenderedCompactJsonFormatter()),
+            // Each host keeps its own logger: several hosts share a process in the embedded suite and in tests, and
+            // one taking over the static Log.Logger would put every host's lines on the last one's sinks.
+            preserveStaticLogger: true);
 
         // Kestrel: HTTP/2 for gRPC, HTTP/1.1 for the metrics port
         var metricsPort = config.GetValue("Telemetry:MetricsPort", 0);
@@ -230,7 +233,8 @@ public static class ServiceDefaultsExtensions
     {
         app.UseSerilogRequestLogging(o =>
         {
-            o.MessageTemplate = "gRPC {" + MethodProperty + "} {" + StatusProperty + "} in {Elapsed:0.0} ms from {" + PeerProperty + "}";
+            o.Logger = app.Services.GetRequiredService<Serilog.ILogger>(); // this host's logger, not the static one
+            o.MessageTemplate = "gRPC {" + MethodProperty + ":l} {" + StatusProperty + ":l} in {Elapsed:0.0} ms from {" + PeerProperty + ":l}";
             o.EnrichDiagnosticContext = (diagnostics, http) =>
             {
                 var outcome = GrpcCallOutcome.Of(http);

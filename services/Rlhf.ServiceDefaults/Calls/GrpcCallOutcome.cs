@@ -8,8 +8,8 @@ namespace Rlhf.ServiceDefaults.Calls;
 /// <summary>
 /// The gRPC method and final status of a finished request, as grpc-dotnet itself recorded them: the call's
 /// <see cref="ServerCallContext"/> (<see cref="IServerCallContextFeature"/>, whose status grpc-dotnet sets for every
-/// outcome it produces: the handler's result, an <see cref="RpcException"/> from it or an interceptor, a deadline, a
-/// message over the size limit, a malformed message), or, for a method no service binds, grpc-dotnet's own
+/// outcome it produces: the handler's result, an <see cref="RpcException"/> from it or an interceptor, a message over
+/// the size limit, a malformed message; with its deadline for a handler cancelled by it), or, for a method no service binds, grpc-dotnet's own
 /// unimplemented endpoints (their <c>unimplementedMethod</c> route value). Nothing here reads gRPC headers or trailers.
 /// </summary>
 /// <param name="Method">The method, <c>/pkg.Service/Method</c> (the request path when grpc-dotnet did not handle the request).</param>
@@ -24,9 +24,23 @@ public readonly record struct GrpcCallOutcome(string Method, string Status)
     {
         ArgumentNullException.ThrowIfNull(http);
         if (http.Features.Get<IServerCallContextFeature>()?.ServerCallContext is { } call)
-            return new GrpcCallOutcome(call.Method, call.Status.StatusCode.ToString());
+            return new GrpcCallOutcome(call.Method, StatusOf(call).ToString());
         if (http.GetRouteValue(UnimplementedMethodRouteValue) is not null)
             return new GrpcCallOutcome(http.Request.Path, nameof(StatusCode.Unimplemented));
         return new GrpcCallOutcome(http.Request.Path, $"HTTP {http.Response.StatusCode}");
+    }
+
+    /// <summary>
+    /// The status the caller got. grpc-dotnet records a handler that ended with an <see cref="OperationCanceledException"/>
+    /// (its CancellationToken fired) as UNKNOWN, with the exception as the status's debug exception; the caller got
+    /// DEADLINE_EXCEEDED when the call's deadline had passed (grpc-dotnet sent it when the deadline fired and leaves the
+    /// trailers alone afterwards), else nothing, because it had reset the stream: CANCELLED.
+    /// </summary>
+    private static StatusCode StatusOf(ServerCallContext call)
+    {
+        var status = call.Status;
+        if (status.StatusCode != StatusCode.Unknown || status.DebugException is not OperationCanceledException)
+            return status.StatusCode;
+        return call.Deadline <= DateTime.UtcNow ? StatusCode.DeadlineExceeded : StatusCode.Cancelled;
     }
 }
