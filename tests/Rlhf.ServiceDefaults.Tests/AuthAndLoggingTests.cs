@@ -158,6 +158,25 @@ public sealed class AuthAndLoggingTests
         Assert.Equal(calls.Length, reference.Log.RequestLines.Count(e => CapturedLog.Scalar(e, ServiceDefaultsExtensions.MethodProperty) as string != "/grpc.health.v1.Health/Check"));
     }
 
+    /// <summary>
+    /// Hosts sharing a process (the embedded suite of <c>rlhf ppo</c>, tests) each write their request lines to their own
+    /// logger: none to another host's sinks, as happened while Serilog's request logging used the static logger.
+    /// </summary>
+    [DataFact]
+    public async Task RequestLog_HostsInOneProcess_EachLineOnItsOwnHostsLogger()
+    {
+        await using var policy = await RunningService.StartAsync(ServiceCatalog.Policy, new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Information" });
+        await using var reference = await RunningService.StartAsync(ServiceCatalog.Reference, new Dictionary<string, string?> { ["Serilog:MinimumLevel:Default"] = "Information" });
+
+        await Raw.UnaryAsync(policy.Invoker(), ServiceCatalog.Policy.FullName, "GetModelInfo");
+        await Raw.UnaryAsync(reference.Invoker(), ServiceCatalog.Reference.FullName, "GetModelInfo");
+        await policy.Log.RequestLineAsync($"/{ServiceCatalog.Policy.FullName}/GetModelInfo", "OK");
+        await reference.Log.RequestLineAsync($"/{ServiceCatalog.Reference.FullName}/GetModelInfo", "OK");
+
+        Assert.All(policy.Log.Events, e => Assert.Equal(ServiceCatalog.Policy.FullName, CapturedLog.Scalar(e, "service")));
+        Assert.All(reference.Log.Events, e => Assert.Equal(ServiceCatalog.Reference.FullName, CapturedLog.Scalar(e, "service")));
+    }
+
     /// <summary>The constant-time lookup matches a key exactly: never a prefix, an extension, another key or an empty secret.</summary>
     [Fact]
     public void KeyLookup_MatchesExactlyOneWholeKey()
