@@ -31,6 +31,12 @@ public sealed class OrchestratorOptions
     /// <summary>Runs that may iterate at the same time (others wait in PENDING). Default 1.</summary>
     public int MaxConcurrentRuns { get; set; } = 1;
 
+    /// <summary>
+    /// Deadline of each health probe of a configured model service, seconds (default 2; see
+    /// <see cref="ModelServicesHealthCheck"/>). Must be &gt; 0.
+    /// </summary>
+    public double HealthProbeSeconds { get; set; } = 2;
+
     /// <summary>Throws with a message naming the key when the options are unusable.</summary>
     public void Validate()
     {
@@ -38,6 +44,8 @@ public sealed class OrchestratorOptions
             throw new InvalidOperationException($"Orchestrator:BaseConfig '{BaseConfig}' does not exist");
         if (string.IsNullOrWhiteSpace(RunsDirectory))
             throw new InvalidOperationException("Orchestrator:RunsDirectory must not be empty");
+        if (!(HealthProbeSeconds > 0) || !double.IsFinite(HealthProbeSeconds))
+            throw new InvalidOperationException($"Orchestrator:HealthProbeSeconds must be > 0 (found {HealthProbeSeconds})");
         if (MaxConcurrentRuns < 1)
             throw new InvalidOperationException("Orchestrator:MaxConcurrentRuns must be at least 1");
         foreach (var (key, url) in new[] { ("PolicyUrl", PolicyUrl), ("ReferenceUrl", ReferenceUrl), ("CriticUrl", CriticUrl), ("RewardUrl", RewardUrl) })
