@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rlhf.Models;
 
 namespace Rlhf.ModelServices;
 
 /// <summary>
 /// Loads the host's model in the background once the server has started, so that health can answer NOT_SERVING
 /// meanwhile. A load that fails logs one line naming the file and the problem and stops the host, which then exits
-/// non-zero.
+/// non-zero (4); so does a backend that cannot run the configured device or dtype here.
 /// </summary>
 public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger) : BackgroundService
 {
@@ -20,7 +21,7 @@ public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime
             host.Load();
             LogLoaded(logger, host.ServiceName, host.Options.Checkpoint);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or ModelBackendUnavailableException)
         {
             LogLoadFailed(logger, host.ServiceName, host.Options.Checkpoint, e.Message);
             Environment.ExitCode = 4;

@@ -34,9 +34,11 @@ public static class PpoCommand
         var gates = new Option<string[]>("--gate") { Description = "Expectation on summary.json, e.g. \"score_gain>=0.5\" (repeatable); a failed gate exits 1" };
         var resume = new Option<DirectoryInfo>("--resume") { Description = "Resume the run in this directory from its latest checkpoint (uses its config.yaml unless --config is given); a runs/<name>/latest link works" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over in output_dir, deleting the run already there (without it a new run refuses a directory that holds one)" };
+        var backend = new Option<string>("--backend") { Description = "Backend of the in-process model services: native or torch (= --set model_backend=…)" };
+        var device = new Option<string>("--device") { Description = "Device of the in-process model services: cpu, cuda or cuda:N (= --set model_device=…)" };
         var command = new Command("ppo", "Run RLHF (PPO, GRPO or RLOO) against the policy, reference, critic and reward services.")
         {
-            config, sets, gates, resume, overwrite,
+            config, sets, gates, resume, overwrite, backend, device,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,6 +52,10 @@ public static class PpoCommand
                 var configPath = parse.GetValue(config)?.FullName
                     ?? (resumeDir is not null ? Path.Combine(resumeDir.FullName, "config.yaml") : throw new ConfigException("--config is required (or --resume DIR with its config.yaml)"));
                 var overrides = (parse.GetValue(sets) ?? []).ToList();
+                if (parse.GetValue(backend) is { } b)
+                    overrides.Add($"model_backend={b}");
+                if (parse.GetValue(device) is { } d)
+                    overrides.Add($"model_device={d}");
                 if (resumeDir is not null)
                     overrides.Add($"output_dir={resumeDir.FullName}");
                 ppo = ConfigLoader.Load<PpoConfig>(configPath, overrides, Environment.CurrentDirectory);
@@ -79,7 +85,17 @@ public static class PpoCommand
         var reporter = ProgressReporter.ForConsole();
         await RewardModelBootstrap.EnsureAsync(ppo, reporter, cancellationToken).ConfigureAwait(false);
 
-        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
+        RunEnvironment started;
+        try
+        {
+            started = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Rlhf.Models.ModelBackendUnavailableException e)
+        {
+            Console.Error.WriteLine($"rlhf ppo: {e.Message}");
+            return UsageExitCode;
+        }
+        await using var environment = started;
         Console.WriteLine($"services: {environment.Endpoints}");
         PpoRunResult result;
         try
