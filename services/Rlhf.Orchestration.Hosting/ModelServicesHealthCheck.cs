@@ -68,10 +68,10 @@ public sealed class ModelServicesHealthCheck : IHealthCheck, IDisposable
     /// <summary>A channel for health probes only: no retries, no key (health is open).</summary>
     private static GrpcChannel Channel(string url)
     {
-        var uri = RlhfClientServiceCollectionExtensions.ParseAddress(url);
+        var uri = ServiceAddress.Parse(url);
         return GrpcChannel.ForAddress(uri, new GrpcChannelOptions
         {
-            Credentials = uri.Scheme == "dns" ? ChannelCredentials.Insecure : null,
+            Credentials = ServiceAddress.IsDns(uri) ? ChannelCredentials.Insecure : null,
             MaxRetryAttempts = 0,
         });
     }
