@@ -141,6 +141,7 @@ public sealed class ModelHost : IDisposable
     {
         var loaded = Require();
         var c = loaded.Model.Architecture;
+        var info = loaded.Model.Info;
         return new ModelInfo
         {
             Service = ServiceName,
@@ -150,12 +151,15 @@ public sealed class ModelHost : IDisposable
                 Dim = c.Dim, HiddenDim = c.HiddenDim, NLayers = c.NLayers, NHeads = c.NHeads, NKvHeads = c.NKvHeads,
                 VocabSize = c.VocabSize, MaxSeqLen = c.MaxSeqLen, TiedEmbeddings = c.TiedEmbeddings,
             },
-            ParameterCount = loaded.Model.Info.ParameterCount,
+            ParameterCount = info.ParameterCount,
             VocabSize = c.VocabSize,
             TokenizerFingerprint = loaded.Tokenizer?.Fingerprint ?? "",
             ModelVersion = Version,
             Trainable = Trainable,
             LeaseRunId = Trainable ? Lease.Holder ?? "" : "",
+            Backend = info.Backend,
+            Device = info.Device,
+            Dtype = info.Dtype == ModelDtype.BFloat16 ? "bfloat16" : "float32",
         };
     }
 
