@@ -35,10 +35,13 @@ public sealed class OrchestratorOptions
     public void Validate()
     {
         if (BaseConfig.Length > 0 && !File.Exists(BaseConfig))
-            throw new InvalidOperationException($"Orchestrator:BaseConfig '{BaseConfig}' does not exist");
+            throw Invalid($"Orchestrator:BaseConfig '{BaseConfig}' does not exist; pass --Orchestrator:BaseConfig=FILE (a PPO config, e.g. examples/tinystories-positive.yaml)");
         if (string.IsNullOrWhiteSpace(RunsDirectory))
-            throw new InvalidOperationException("Orchestrator:RunsDirectory must not be empty");
+            throw Invalid("Orchestrator:RunsDirectory must not be empty");
         if (MaxConcurrentRuns < 1)
-            throw new InvalidOperationException("Orchestrator:MaxConcurrentRuns must be at least 1");
+            throw Invalid("Orchestrator:MaxConcurrentRuns must be at least 1");
     }
+
+    private static Microsoft.Extensions.Options.OptionsValidationException Invalid(string failure) =>
+        new(Section, typeof(OrchestratorOptions), [failure]);
 }

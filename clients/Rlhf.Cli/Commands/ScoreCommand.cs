@@ -14,16 +14,12 @@ namespace Rlhf.Cli.Commands;
 /// <c>rlhf score --url URL --prompt TEXT --response TEXT [--api-key KEY] [--raw]</c>: scores one (prompt, response)
 /// with a running RewardService and prints one line, tab-separated: the normalized score, (with <c>--raw</c>) the raw
 /// score, and the model version (<c>model=&lt;checkpoint id&gt;</c>, <c>step=&lt;n&gt;</c>). The key defaults to the
-/// environment variable <c>RLHF_API_KEY</c>. A failed call prints <c>rlhf score: STATUS: detail</c> on stderr and exits 1.
+/// environment variable <c>RLHF_API_KEY</c>. A failed call prints <c>rlhf score: STATUS: detail</c> on stderr and exits
+/// with the status's code (<see cref="ExitCodePolicy.StatusExitCode"/>: 3 when the service is unreachable, 2 for a
+/// refused key or argument); a malformed URL exits 2.
 /// </summary>
 public static class ScoreCommand
 {
-    /// <summary>Exit code of a failed call.</summary>
-    public const int CallFailedExitCode = 1;
-
-    /// <summary>Exit code of an unusable argument (e.g. a malformed URL).</summary>
-    public const int UsageExitCode = 2;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -45,7 +41,7 @@ public static class ScoreCommand
             if (!Uri.TryCreate(parse.GetValue(url), UriKind.Absolute, out var address) || (address.Scheme != Uri.UriSchemeHttp && address.Scheme != Uri.UriSchemeHttps))
             {
                 await error.WriteLineAsync($"rlhf score: --url must be http://host:port or https://host:port (got '{parse.GetValue(url)}')").ConfigureAwait(false);
-                return UsageExitCode;
+                return ExitCodes.Usage;
             }
             var services = new ServiceCollection();
             services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, address.ToString(),
@@ -63,8 +59,10 @@ public static class ScoreCommand
             }
             catch (RpcException e)
             {
-                await error.WriteLineAsync($"rlhf score: {StatusName(e.StatusCode)}: {e.Status.Detail}").ConfigureAwait(false);
-                return CallFailedExitCode;
+                var failure = ExitCodePolicy.Classify(e);
+                var hint = failure.ExitCode == ExitCodes.ServiceLost ? $" (is a RewardService running at {address}?)" : "";
+                await error.WriteLineAsync($"rlhf score: {failure.Message}{hint}").ConfigureAwait(false);
+                return failure.ExitCode;
             }
         });
         return command;
@@ -81,7 +79,4 @@ public static class ScoreCommand
             line.Append("\tmodel=").Append(version.CheckpointId).Append("\tstep=").Append(version.Step.ToString(CultureInfo.InvariantCulture));
         return line.ToString();
     }
-
-    /// <summary>The canonical gRPC name of a status code, e.g. <c>PERMISSION_DENIED</c>.</summary>
-    public static string StatusName(StatusCode code) => ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
 }
