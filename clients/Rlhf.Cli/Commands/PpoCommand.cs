@@ -46,9 +46,9 @@ public static class PpoCommand
                 await parse.InvocationConfiguration.Output.WriteAsync(ConfigReference.Markdown(TopologyConfig.Reference)).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
-            var resumeDir = parse.GetValue(resume) is { } r ? ResumeDirectory(r.ToString()) : null;
-            if (resumeDir is not null && parse.GetValue(overwrite))
+            if (parse.GetValue(resume) is not null && parse.GetValue(overwrite))
                 throw new ConfigException("--resume continues a run and --overwrite replaces one: give only one");
+            var resumeDir = parse.GetValue(resume) is { } r ? ResumeDirectory(r.ToString()) : null;
             var configPath = parse.GetValue(config)?.FullName
                 ?? (resumeDir is not null ? Path.Combine(resumeDir, "config.yaml") : throw new ConfigException("--config FILE is required (or --resume DIR, which uses DIR/config.yaml)"));
             var overrides = (parse.GetValue(sets) ?? []).ToList();

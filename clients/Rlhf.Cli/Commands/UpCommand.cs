@@ -50,8 +50,11 @@ public static class UpCommand
     {
         var console = new object();
         await using var topology = new ProcessTopology(forwardLogs ? (p, line) => { lock (console) Console.WriteLine($"[{p.Spec.Name}] {line}"); } : null);
+        var serving = false;
         topology.ServiceExited += p =>
         {
+            if (!Volatile.Read(ref serving))
+                return; // a service that dies while starting is reported by StartAsync's exception
             lock (console)
             {
                 Console.Error.WriteLine($"rlhf up: {p.Spec.Name} (pid {p.ProcessId}) exited with code {p.ExitCode}; last output:");
@@ -79,6 +82,7 @@ public static class UpCommand
             return 0;
         }
 
+        Volatile.Write(ref serving, true);
         Console.WriteLine("serving (Ctrl-C stops every service):");
         foreach (var spec in specs)
             Console.WriteLine($"  {spec.Name,-12} {spec.Url}  ({spec.GrpcService}, pid {topology[spec.Name].ProcessId})");

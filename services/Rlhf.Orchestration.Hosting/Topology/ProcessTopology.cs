@@ -68,7 +68,13 @@ public sealed class ProcessTopology : IAsyncDisposable
         }
         catch
         {
+            // Forgotten and removed: a later StopAllAsync must not touch the disposed process.
             Forget(process);
+            lock (_processes)
+            {
+                if (_processes.TryGetValue(spec.Name, out var registered) && ReferenceEquals(registered, process))
+                    _processes.Remove(spec.Name);
+            }
             process.Dispose();
             throw;
         }

@@ -85,7 +85,7 @@ public static class ConfigReference
             var range = p.GetCustomAttribute<ConfigRangeAttribute>()?.Describe() ?? "";
             var description = p.GetCustomAttribute<DescriptionAttribute>()?.Description ?? "";
             var alias = p.GetCustomAttribute<ConfigAliasAttribute>() is { } a
-                ? string.Join("; ", new[] { a.Trl is null ? null : $"TRL `{a.Trl}`", a.Verl is null ? null : $"verl `{a.Verl}`" }.Where(x => x is not null))
+                ? string.Join("; ", new[] { a.Trl is null ? null : "TRL " + Names(a.Trl), a.Verl is null ? null : "verl " + Names(a.Verl) }.Where(x => x is not null))
                 : "";
             sb.AppendLine($"| `{entry.Key}` | {TypeName(p)} | {Cell(entry.Default)} | {Cell(range)} | {Cell(description)} | {alias} |");
         }
@@ -111,6 +111,10 @@ public static class ConfigReference
             entries.Add(new Entry(prefix + key, property, shown.Length == 0 ? "" : $"`{shown}`"));
         }
     }
+
+    /// <summary>"a (note); b" → "`a` (note), `b`".</summary>
+    private static string Names(string names) => string.Join(", ", names.Split("; ").Select(n =>
+        n.IndexOf(" (", StringComparison.Ordinal) is var i and > 0 ? $"`{n[..i]}`{n[i..]}" : $"`{n}`"));
 
     private static string Cell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|", StringComparison.Ordinal);
 }
