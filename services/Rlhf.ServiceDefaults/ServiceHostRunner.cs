@@ -26,6 +26,11 @@ public static class ServiceHostRunner
             await app.RunAsync().ConfigureAwait(false);
             return Environment.ExitCode;
         }
+        catch (OperationCanceledException) when (Environment.ExitCode != ExitCodes.Success)
+        {
+            // The host stopped itself while starting (ModelLoader: the model failed to load, reported already).
+            return Environment.ExitCode;
+        }
         catch (Exception e)
         {
             var failure = ExitCodePolicy.Classify(e);

@@ -317,6 +317,23 @@ public sealed class OperatorErrorTests : IDisposable
         AssertFailure(result, ExitCodes.DataError, "Model:Checkpoint /no/such/model does not exist");
     }
 
+    [Fact]
+    public async Task Host_TruncatedCheckpoint_ExitsFourNamingTheFile()
+    {
+        var truncated = _temp.Sub("truncated.bin");
+        File.WriteAllBytes(truncated, File.ReadAllBytes(TestData.Data("stories260K.bin"))[..1000]);
+        var result = await Processes.HostAsync("Rlhf.PolicyService", "--urls", $"http://127.0.0.1:{HeldPort.Free()}", $"--Model:Checkpoint={truncated}");
+        AssertFailure(result, ExitCodes.DataError, $"rlhf.v1.PolicyService: cannot load {truncated}: ", "truncated");
+    }
+
+    [Fact]
+    public async Task Host_OrchestratorWithMissingBaseConfig_ExitsTwo()
+    {
+        var result = await Processes.HostAsync("Rlhf.OrchestratorService", "--urls", $"http://127.0.0.1:{HeldPort.Free()}",
+            "--Orchestrator:BaseConfig=/no/such/ppo.yaml");
+        AssertFailure(result, ExitCodes.Usage, "Rlhf.OrchestratorService: Orchestrator:BaseConfig '/no/such/ppo.yaml' does not exist");
+    }
+
     // --- help ---
 
     [Theory]
