@@ -17,8 +17,8 @@ namespace Rlhf.Cli.Commands;
 /// can be checked before the run is: the config, the gates (syntax, and their metrics against
 /// <see cref="SummaryKeys.All"/>), the input files, the run directory. A new run never writes into a directory holding
 /// another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with output_dir unset it gets a fresh
-/// timestamped one (<see cref="RunDirectory.ForNewRun"/>). A model service lost mid-run exits 3 with the
-/// <c>--resume</c> command. Exit codes: <see cref="ExitCodes"/>.
+/// timestamped one (<see cref="RunDirectory.ForNewRun"/>). A model service lost mid-run exits 3, Ctrl-C 130, both
+/// with the <c>--resume</c> command. Exit codes: <see cref="ExitCodes"/>.
 /// </summary>
 public static class PpoCommand
 {
@@ -72,9 +72,10 @@ public static class PpoCommand
             {
                 return await RunAsync(ppo, gateList, resumeDir is not null, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is not ModelServiceRestartedException && ExitCodePolicy.Classify(e).ExitCode == ExitCodes.ServiceLost)
+            catch (Exception e) when (e is not ModelServiceRestartedException
+                && ExitCodePolicy.Classify(e) is { ExitCode: ExitCodes.ServiceLost or ExitCodes.Interrupted } failure)
             {
-                throw new ModelServiceLostException($"{ExitCodePolicy.Classify(e).Message}; resume with: rlhf ppo --resume {ppo.OutputDir}", e);
+                throw new ResumableRunException($"{failure.Message}; resume with: rlhf ppo --resume {ppo.OutputDir}", failure.ExitCode, e);
             }
         });
         return command;
@@ -91,10 +92,10 @@ public static class PpoCommand
         return root;
     }
 
-    /// <summary>A model service was lost during a run; the message names the resume command (exit code 3).</summary>
-    private sealed class ModelServiceLostException(string message, Exception inner) : Exception(message, inner), IExitCodeException
+    /// <summary>A run stopped by a lost model service (exit code 3) or Ctrl-C (130); the message names the resume command.</summary>
+    private sealed class ResumableRunException(string message, int exitCode, Exception inner) : Exception(message, inner), IExitCodeException
     {
-        public int ExitCode => ExitCodes.ServiceLost;
+        public int ExitCode { get; } = exitCode;
     }
 
     private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, CancellationToken cancellationToken)
