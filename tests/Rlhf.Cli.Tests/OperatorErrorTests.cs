@@ -250,7 +250,7 @@ public sealed class OperatorErrorTests : IDisposable
     [Fact]
     public async Task Score_NoServiceAtTheUrl_ExitsThree()
     {
-        var result = await Processes.RlhfAsync(_temp.Path, "score", "--url", $"http://127.0.0.1:{HeldPort.Free()}", "--prompt", "a", "--response", "b", "--timeout", "20");
+        var result = await Processes.RlhfAsync(_temp.Path, "score", "--url", $"http://127.0.0.1:{HeldPort.Free()}", "--prompt", "a", "--response", "b", "--timeout", "60");
         AssertFailure(result, ExitCodes.ServiceLost, "rlhf score: UNAVAILABLE: ", "is a RewardService running at");
     }
 

@@ -45,7 +45,8 @@ public static class ScoreCommand
             }
             var services = new ServiceCollection();
             services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, address.ToString(),
-                new RlhfClientOptions { ApiKey = key, CircuitBreaker = false, DefaultDeadline = null });
+                // One interactive call: ride through a restart of a few seconds, not the 30 s a training run waits.
+                new RlhfClientOptions { ApiKey = key, CircuitBreaker = false, DefaultDeadline = null, RetryPatience = TimeSpan.FromSeconds(5) });
             await using var provider = services.BuildServiceProvider();
             var client = provider.GetRequiredService<RewardService.RewardServiceClient>();
             var request = new ScoreResponsesRequest { IncludeRawScores = parse.GetValue(raw) };

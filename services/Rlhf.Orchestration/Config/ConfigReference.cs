@@ -46,6 +46,7 @@ public static class ConfigReference
         sb.AppendLine("type *path* expand `${NAME}` and `${NAME:-default}`, and resolve against the YAML file's folder (a `--set`");
         sb.AppendLine("value: against the current folder); `${RLHF_DATA_DIR}` unset means the first `shared/data` in the config's");
         sb.AppendLine("folder or a parent. *null* means unset. The last column gives the name TRL or verl use where it differs.");
+        sb.AppendLine("The service hosts' own settings (`Model:Checkpoint`, `Auth:Keys`, …) are in [CONVENTIONS.md](CONVENTIONS.md).");
         Section(sb, "`rlhf ppo`", "PpoConfig", "The main job (`examples/tinystories-positive.yaml`); the run directory's `config.yaml` holds every key with its value.", typeof(PpoConfig));
         Section(sb, "`rlhf train-reward`", "RewardTrainingConfig", "Reward-model training (`examples/reward-sst2.yaml`, `examples/reward-hh-helpful.yaml`; `reward_config` of `rlhf ppo`).", typeof(RewardTrainingConfig));
         foreach (var table in extra)
