@@ -26,8 +26,8 @@ public sealed class RewardServiceOptions
     public void Validate()
     {
         if (MaxBatchSize < 1)
-            throw new InvalidOperationException("Reward:MaxBatchSize must be at least 1");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(RewardServiceOptions), ["Reward:MaxBatchSize must be at least 1"]);
         if (MaxWaitMs < 0 || MaxWaitMs > 10_000)
-            throw new InvalidOperationException("Reward:MaxWaitMs must be in [0, 10000]");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(RewardServiceOptions), ["Reward:MaxWaitMs must be in [0, 10000]"]);
     }
 }

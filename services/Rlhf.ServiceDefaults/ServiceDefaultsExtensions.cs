@@ -98,9 +98,13 @@ public static class ServiceDefaultsExtensions
         var config = builder.Configuration;
         builder.Services.AddSingleton(service);
 
-        // Logging
+        // Logging. A start-up failure that is the operator's (ExitCodePolicy: not an internal error) is reported by
+        // ServiceHostRunner in one line; the host's own "Hosting failed to start" event, with its stack trace, is
+        // kept out unless the level is Debug.
+        var debugLogging = ServiceHostRunner.IsDebugLogging(config);
         builder.Services.AddSerilog((services, logger) => logger
             .MinimumLevel.Information()
+            .Filter.ByExcluding(e => !debugLogging && IsOperatorStartupFailure(e))
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
             .ReadFrom.Configuration(config)
@@ -256,6 +260,12 @@ public static class ServiceDefaultsExtensions
             app.MapPrometheusScrapingEndpoint().RequireHost($"*:{metricsPort}");
         return app;
     }
+
+    private static bool IsOperatorStartupFailure(LogEvent e) =>
+        e.Exception is { } exception
+        && e.Properties.TryGetValue("SourceContext", out var source) && source is ScalarValue { Value: string context }
+        && context.StartsWith("Microsoft.Extensions.Hosting", StringComparison.Ordinal)
+        && ExitCodePolicy.Classify(exception).ExitCode != ExitCodes.Internal;
 
     /// <summary>The first gRPC address the started server listens on, e.g. <c>http://127.0.0.1:50051</c> (resolves port 0).</summary>
     public static Uri BoundAddress(this WebApplication app)

@@ -10,7 +10,7 @@ namespace Rlhf.Cli.Commands;
 
 /// <summary>
 /// <c>rlhf generate</c>: samples a continuation of a prompt on a model backend (<c>--backend native|torch</c>,
-/// <c>--device</c>) and prints only the continuation. A backend or device that cannot run here exits 2 with one line.
+/// <c>--device</c>) and prints only the continuation. A backend or device that cannot run here exits 2 with one line (ExitCodePolicy).
 /// </summary>
 public static class GenerateCommand
 {
@@ -34,23 +34,18 @@ public static class GenerateCommand
         };
         command.SetAction(parse =>
         {
-            var modelPath = RunDirectory.ResolveModelPath(parse.GetValue(model)!.FullName);
+            var given = parse.GetValue(model)!;
+            if (!given.Exists)
+                throw new FileNotFoundException($"--model {given}: no such file or folder; give a llama2.c .bin file, a checkpoint directory or a PPO run's checkpoints/latest", given.FullName);
+            var modelPath = RunDirectory.ResolveModelPath(given.FullName);
             var tokenizerPath = parse.GetValue(tokenizer)?.FullName
                 ?? (Directory.Exists(modelPath) ? CheckpointDirectory.TokenizerPath(modelPath) : null)
-                ?? throw new ArgumentException("--tokenizer is required (the model is not a checkpoint directory with a tokenizer.bin)");
+                ?? throw new ArgumentException("--tokenizer FILE is required: the model is not a checkpoint directory with its own tokenizer.bin");
+            if (!File.Exists(tokenizerPath))
+                throw new FileNotFoundException($"--tokenizer {tokenizerPath}: no such file; give a llama2.c tokenizer.bin (e.g. ../shared/data/tok512.bin)", tokenizerPath);
             var tok = Llama2Tokenizer.Load(tokenizerPath);
-            ISequenceModel llama;
-            try
-            {
-                llama = ModelBackends.Select([new NativeBackend(), new TorchBackend()], parse.GetValue(backend) ?? "native").Load(modelPath,
-                    new ModelLoadOptions { Threads = Math.Max(1, parse.GetValue(threads)), Device = parse.GetValue(device) ?? "cpu" });
-            }
-            catch (Exception e) when (e is ModelBackendUnavailableException or ArgumentException)
-            {
-                Console.Error.WriteLine($"rlhf generate: {e.Message}");
-                return 2;
-            }
-            using var _ = llama;
+            using var llama = ModelBackends.Select([new NativeBackend(), new TorchBackend()], parse.GetValue(backend) ?? "native").Load(modelPath,
+                new ModelLoadOptions { Threads = Math.Max(1, parse.GetValue(threads)), Device = parse.GetValue(device) ?? "cpu" });
             var promptIds = tok.Encode(parse.GetValue(prompt) ?? "", bos: true);
             var maxNew = Math.Min(parse.GetValue(maxNewTokens), llama.Architecture.MaxSeqLen - promptIds.Length);
             if (maxNew < 1)
@@ -72,7 +67,7 @@ public static class GenerateCommand
                 stdout.Write(tok.DecodePiece(previous, id));
                 previous = id;
             }
-            return 0;
+            return Rlhf.Contracts.ExitCodes.Success;
         });
         return command;
     }

@@ -2,80 +2,106 @@ using System.CommandLine;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
+using Rlhf.Orchestration.Hosting.Topology;
 using Rlhf.Orchestration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Hosts;
+using Rlhf.Contracts;
 
 namespace Rlhf.Cli.Commands;
 
 /// <summary>
 /// <c>rlhf ppo</c>: the main job. Loads a YAML config (TRL-style keys, <c>--set key=value</c> overrides), hosts every
 /// model service without a URL in this process behind real gRPC on loopback ports, runs the iterations, writes the run
-/// directory, and turns failed <c>--gate</c> expressions into exit code 1 with one line per failed gate. A new run
-/// never writes into a directory holding another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with
-/// output_dir unset it gets a fresh timestamped one (<see cref="RunDirectory.ForNewRun"/>).
+/// directory, and turns failed <c>--gate</c> expressions into exit code 1 with one line per failed gate. Everything that
+/// can be checked before the run is: the config, the gates (syntax, and their metrics against
+/// <see cref="SummaryKeys.All"/>), the input files, the run directory. A new run never writes into a directory holding
+/// another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with output_dir unset it gets a fresh
+/// timestamped one (<see cref="RunDirectory.ForNewRun"/>). A model service lost mid-run exits 3, Ctrl-C 130, both
+/// with the <c>--resume</c> command. Exit codes: <see cref="ExitCodes"/>.
 /// </summary>
 public static class PpoCommand
 {
-    /// <summary>Exit code when a gate fails.</summary>
-    public const int GateFailedExitCode = 1;
-
-    /// <summary>Exit code for an unusable configuration or gate expression.</summary>
-    public const int UsageExitCode = 2;
-
-    /// <summary>Exit code when the policy or critic service restarted mid-run (the message names the resume command).</summary>
-    public const int ServiceRestartedExitCode = 3;
+    /// <summary>The config keys whose files must exist before a run starts (the reward model and the critic are
+    /// checked after <see cref="RewardModelBootstrap"/> had the chance to train them).</summary>
+    private static readonly string[] Inputs = ["policy_model", "reference_model", "tokenizer", "prompts.path"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
-        var config = new Option<FileInfo>("--config") { Description = "YAML run configuration (see examples/tinystories-positive.yaml)" };
+        var config = new Option<FileInfo>("--config") { Description = "YAML run configuration (see examples/tinystories-positive.yaml; every key: --help-config)" };
         var sets = new Option<string[]>("--set") { Description = "Override a config key: --set key=value (repeatable)" };
-        var gates = new Option<string[]>("--gate") { Description = "Expectation on summary.json, e.g. \"score_gain>=0.5\" (repeatable); a failed gate exits 1" };
+        var gates = new Option<string[]>("--gate") { Description = $"Expectation on summary.json, e.g. \"score_gain>=0.5\" (repeatable); a failed gate exits {ExitCodes.GateFailed}; metrics: {string.Join(", ", SummaryKeys.All)}" };
         var resume = new Option<DirectoryInfo>("--resume") { Description = "Resume the run in this directory from its latest checkpoint (uses its config.yaml unless --config is given); a runs/<name>/latest link works" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over in output_dir, deleting the run already there (without it a new run refuses a directory that holds one)" };
+        var helpConfig = new Option<bool>("--help-config") { Description = "Print every config key of rlhf ppo and rlhf train-reward (type, default, range, meaning; docs/configuration.md) and exit" };
         var backend = new Option<string>("--backend") { Description = "Backend of the in-process model services: native or torch (= --set model_backend=…)" };
         var device = new Option<string>("--device") { Description = "Device of the in-process model services: cpu, cuda or cuda:N (= --set model_device=…)" };
         var command = new Command("ppo", "Run RLHF (PPO, GRPO or RLOO) against the policy, reference, critic and reward services.")
         {
-            config, sets, gates, resume, overwrite, backend, device,
+            config, sets, gates, resume, overwrite, helpConfig, backend, device,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            PpoConfig ppo;
-            IReadOnlyList<Gate> gateList;
-            var resumeDir = parse.GetValue(resume) is { } r ? new DirectoryInfo(new RunDirectory(r.FullName).Root) : null;
+            if (parse.GetValue(helpConfig))
+            {
+                await parse.InvocationConfiguration.Output.WriteAsync(ConfigReference.Markdown(TopologyConfig.Reference)).ConfigureAwait(false);
+                return ExitCodes.Success;
+            }
+            if (parse.GetValue(resume) is not null && parse.GetValue(overwrite))
+                throw new ConfigException("--resume continues a run and --overwrite replaces one: give only one");
+            var resumeDir = parse.GetValue(resume) is { } r ? ResumeDirectory(r.ToString()) : null;
+            var configPath = parse.GetValue(config)?.FullName
+                ?? (resumeDir is not null ? Path.Combine(resumeDir, "config.yaml") : throw new ConfigException("--config FILE is required (or --resume DIR, which uses DIR/config.yaml)"));
+            var overrides = (parse.GetValue(sets) ?? []).ToList();
+            if (parse.GetValue(backend) is { } b)
+                overrides.Add($"model_backend={b}");
+            if (parse.GetValue(device) is { } d)
+                overrides.Add($"model_device={d}");
+            if (resumeDir is not null)
+                overrides.Add($"output_dir={resumeDir}");
+            var ppo = ConfigLoader.Load<PpoConfig>(configPath, overrides, Environment.CurrentDirectory);
+            var gateList = GateEvaluator.ParseAll(parse.GetValue(gates) ?? [], SummaryKeys.All);
+            ConfigLoader.RequireInputs(ppo, Inputs);
+            if (resumeDir is null)
+            {
+                try
+                {
+                    ppo.OutputDir = RunDirectory.ForNewRun(ppo.OutputDir, parse.GetValue(overwrite), configPath, Environment.CurrentDirectory, DateTimeOffset.Now).Root;
+                }
+                catch (RunDirectoryInUseException e) when (!e.Foreign)
+                {
+                    throw new ConfigException($"{e.Message}; continue it with --resume {e.Root}, or start over with --overwrite (deletes it)");
+                }
+            }
             try
             {
-                if (resumeDir is not null && parse.GetValue(overwrite))
-                    throw new ConfigException("--resume continues a run and --overwrite replaces one: give only one");
-                var configPath = parse.GetValue(config)?.FullName
-                    ?? (resumeDir is not null ? Path.Combine(resumeDir.FullName, "config.yaml") : throw new ConfigException("--config is required (or --resume DIR with its config.yaml)"));
-                var overrides = (parse.GetValue(sets) ?? []).ToList();
-                if (parse.GetValue(backend) is { } b)
-                    overrides.Add($"model_backend={b}");
-                if (parse.GetValue(device) is { } d)
-                    overrides.Add($"model_device={d}");
-                if (resumeDir is not null)
-                    overrides.Add($"output_dir={resumeDir.FullName}");
-                ppo = ConfigLoader.Load<PpoConfig>(configPath, overrides, Environment.CurrentDirectory);
-                gateList = GateEvaluator.ParseAll(parse.GetValue(gates) ?? []);
-                if (resumeDir is null)
-                    ppo.OutputDir = RunDirectory.ForNewRun(ppo.OutputDir, parse.GetValue(overwrite), configPath, Environment.CurrentDirectory, DateTimeOffset.Now).Root;
+                return await RunAsync(ppo, gateList, resumeDir is not null, cancellationToken).ConfigureAwait(false);
             }
-            catch (RunDirectoryInUseException e) when (!e.Foreign)
+            catch (Exception e) when (e is not ModelServiceRestartedException
+                && ExitCodePolicy.Classify(e) is { ExitCode: ExitCodes.ServiceLost or ExitCodes.Interrupted } failure)
             {
-                Console.Error.WriteLine($"rlhf ppo: {e.Message}; continue it with --resume {e.Root}, or start over with --overwrite (deletes it)");
-                return UsageExitCode;
+                throw new ResumableRunException($"{failure.Message}; resume with: rlhf ppo --resume {ppo.OutputDir}", failure.ExitCode, e);
             }
-            catch (Exception e) when (e is ConfigException or FormatException or ArgumentException or RunDirectoryInUseException)
-            {
-                Console.Error.WriteLine($"rlhf ppo: {e.Message}");
-                return UsageExitCode;
-            }
-            return await RunAsync(ppo, gateList, resumeDir is not null, cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    /// <summary>The run directory of <c>--resume</c> (a <c>latest</c> link resolved), refused in one line when it is not one.</summary>
+    private static string ResumeDirectory(string given)
+    {
+        var root = new RunDirectory(Path.GetFullPath(given)).Root;
+        if (!Directory.Exists(root))
+            throw new ConfigException($"--resume {given}: no such run directory ({root}); give the folder of an earlier run (it holds config.yaml and checkpoints/), e.g. runs/tinystories-positive/latest");
+        if (!File.Exists(Path.Combine(root, "config.yaml")))
+            throw new ConfigException($"--resume {given}: {root} is not a run directory (it has no config.yaml); give the folder of an earlier run, or --config FILE to start a new one");
+        return root;
+    }
+
+    /// <summary>A run stopped by a lost model service (exit code 3) or Ctrl-C (130); the message names the resume command.</summary>
+    private sealed class ResumableRunException(string message, int exitCode, Exception inner) : Exception(message, inner), IExitCodeException
+    {
+        public int ExitCode { get; } = exitCode;
     }
 
     private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, CancellationToken cancellationToken)
@@ -84,18 +110,9 @@ public static class PpoCommand
         Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         var reporter = ProgressReporter.ForConsole();
         await RewardModelBootstrap.EnsureAsync(ppo, reporter, cancellationToken).ConfigureAwait(false);
+        ConfigLoader.RequireInputs(ppo, "reward_model", "critic_model");
 
-        RunEnvironment started;
-        try
-        {
-            started = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Rlhf.Models.ModelBackendUnavailableException e)
-        {
-            Console.Error.WriteLine($"rlhf ppo: {e.Message}");
-            return UsageExitCode;
-        }
-        await using var environment = started;
+        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"services: {environment.Endpoints}");
         PpoRunResult result;
         try
@@ -106,13 +123,13 @@ public static class PpoCommand
         catch (ModelServiceRestartedException e)
         {
             Console.Error.WriteLine($"rlhf ppo: {e.Message}");
-            return ServiceRestartedExitCode;
+            return e.ExitCode;
         }
         Console.WriteLine($"run directory: {result.RunDirectory.Root} (summary.json, metrics.jsonl, samples.jsonl, eval_samples.jsonl, report.html)");
         foreach (var (key, value) in result.Summary)
             Console.WriteLine($"  {key} = {value:G6}");
         foreach (var gate in result.Gates)
             (gate.Passed ? Console.Out : Console.Error).WriteLine(gate.Reason);
-        return result.Passed ? 0 : GateFailedExitCode;
+        return result.Passed ? ExitCodes.Success : ExitCodes.GateFailed;
     }
 }

@@ -134,8 +134,8 @@ public static class PpoRun
                     [SummaryKeys.KlInitial] = initialEval.Kl,
                     [SummaryKeys.ResponseLengthInitial] = initialEval.ResponseLength,
                     [SummaryKeys.ResponseLengthFinal] = final.ResponseLength,
-                    ["eos_fraction_final"] = final.EosFraction,
-                    ["ref_nll_ratio"] = final.RefNll / initialEval.RefNll,
+                    [SummaryKeys.EosFractionFinal] = final.EosFraction,
+                    [SummaryKeys.RefNllRatio] = final.RefNll / initialEval.RefNll,
                 },
             };
             run.WriteSummary(summary);

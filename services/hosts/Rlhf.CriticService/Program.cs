@@ -4,7 +4,7 @@ using Rlhf.Models.Native;
 using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.CriticServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Critic, args, a => Rlhf.Hosts.CriticServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -4,7 +4,7 @@ using Rlhf.Models.Native;
 using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.PolicyServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Policy, args, a => Rlhf.Hosts.PolicyServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -4,7 +4,7 @@ using Rlhf.Models.Native;
 using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.ReferenceServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Reference, args, a => Rlhf.Hosts.ReferenceServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -4,7 +4,7 @@ using Rlhf.Models.Native;
 using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.RewardServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Reward, args, a => Rlhf.Hosts.RewardServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {
