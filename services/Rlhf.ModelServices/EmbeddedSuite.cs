@@ -74,9 +74,21 @@ public sealed class EmbeddedSuite : IAsyncDisposable
             foreach (var (role, model) in models)
             {
                 var app = hosts[role](["--urls", "http://127.0.0.1:0"], HostSettings(model, runtime));
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                var host = app.Services.GetRequiredService<ModelHost>();
+                try
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (host.Ready.IsFaulted)
+                {
+                    // A load that fails at once (e.g. a device the backend cannot run) stops the host while it starts:
+                    // report the load's error, not the stop.
+                    await app.DisposeAsync().ConfigureAwait(false);
+                    await host.Ready.ConfigureAwait(false);
+                    throw;
+                }
                 suite._services[role] = (app, app.BoundAddress());
-                await app.Services.GetRequiredService<ModelHost>().Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await host.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             return suite;
         }

@@ -45,8 +45,8 @@ internal sealed class TorchSharpLoop : IDisposable
         _layers = Enumerable.Range(0, c.NLayers).Select(_ => (Ones(c.Dim), P(c.Dim, c.Dim), P(c.NKvHeads * hs, c.Dim), P(c.NKvHeads * hs, c.Dim),
             P(c.Dim, c.Dim), Ones(c.Dim), P(c.HiddenDim, c.Dim), P(c.HiddenDim, c.Dim), P(c.Dim, c.HiddenDim))).ToArray();
         _norm = Ones(c.Dim);
-        var inv = torch.pow(10000f, -torch.arange(0, hs, 2, dtype: ScalarType.Float32) / hs); // (HS/2)
-        var angles = torch.outer(torch.arange(seqLen, dtype: ScalarType.Float32), inv); // (T, HS/2)
+        var inv = torch.exp(torch.arange(0, hs, 2, dtype: ScalarType.Float32) * (-MathF.Log(10000f) / hs)); // θ^(−2i/HS), (HS/2)
+        var angles = torch.arange(seqLen, dtype: ScalarType.Float32).unsqueeze(1) * inv.unsqueeze(0); // (T, HS/2)
         _cos = torch.cat([angles.cos(), angles.cos()], -1);
         _sin = torch.cat([angles.sin(), angles.sin()], -1);
         _optimizer = torch.optim.AdamW(_all, lr: 1e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1);
