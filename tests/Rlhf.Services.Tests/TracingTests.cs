@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 using Rlhf.Contracts;
+using Rlhf.Hosts;
+using Rlhf.ModelServices;
 using Rlhf.Orchestration.Training;
 using Rlhf.ServiceDefaults;
 using Rlhf.Services.Tests.Infrastructure;
@@ -66,6 +69,23 @@ public sealed class TracingTests
             && s.StartTimeUtc + s.Duration <= iteration.StartTimeUtc + iteration.Duration).ToList();
         Assert.Equal(clients.Count, during.Count);
         Assert.All(during, s => Assert.Equal(iteration.TraceId, s.TraceId));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task AddServiceDefaults_EmbeddedHostLeavesTracingToTheProgramThatEmbedsIt(bool embedded)
+    {
+        var settings = new Dictionary<string, string?>(EmbeddedSuite.HostSettings(new EmbeddedModel("never-loaded.bin", null), threads: 1))
+        {
+            ["Host:Embedded"] = embedded ? "true" : "false",
+        };
+
+        // built, never started: the model is not loaded
+        await using var app = OrchestratorServiceHost.ModelServiceHosts.Reward(["--urls", "http://127.0.0.1:0"], settings);
+
+        // one tracer provider per process: a provider per embedded host would export every span once per host
+        Assert.Equal(!embedded, app.Services.GetService<TracerProvider>() is not null);
     }
 
     /// <summary><c>/pkg.Service/Method</c> → <c>pkg.Service</c>.</summary>
