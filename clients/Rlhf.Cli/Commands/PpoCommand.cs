@@ -15,7 +15,9 @@ namespace Rlhf.Cli.Commands;
 /// model service without a URL in this process behind real gRPC on loopback ports, runs the iterations, writes the run
 /// directory, and turns failed <c>--gate</c> expressions into exit code 1 with one line per failed gate. A new run
 /// never writes into a directory holding another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with
-/// output_dir unset it gets a fresh timestamped one (<see cref="RunDirectory.ForNewRun"/>).
+/// output_dir unset it gets a fresh timestamped one (<see cref="RunDirectory.ForNewRun"/>). With
+/// <c>Telemetry__OtlpEndpoint</c> in the environment, the process's traces (one per PPO iteration, spanning the
+/// in-process services) go to that OTLP endpoint; an unusable value exits 2.
 /// </summary>
 public static class PpoCommand
 {
