@@ -40,8 +40,8 @@ internal static class GrpcBenchmark
     /// <summary>The echo service as the suite's defaults see it (no default port: the benchmark binds port 0).</summary>
     private static readonly ServiceEntry EchoEntry = new("bench-echo", BenchEchoReflection.Descriptor.Services[0], "Rlhf.Benchmarks", 0);
 
-    /// <summary>One measured cell.</summary>
-    private sealed record Cell(string Client, string Server, int Callers, long Calls, double CallsPerSecond, double P50Ms, double P99Ms);
+    /// <summary>One measured cell; <paramref name="CpuUsPerCall"/> is the client's and the server's process CPU time over the measured window per call.</summary>
+    private sealed record Cell(string Client, string Server, int Callers, long Calls, double CallsPerSecond, double P50Ms, double P99Ms, double CpuUsPerCall);
 
     /// <summary>
     /// Runs the benchmark (arguments after <c>grpc</c>): <c>[--quick] [--warmup S] [--duration S]</c>, or
@@ -63,28 +63,28 @@ internal static class GrpcBenchmark
         {
             foreach (var callers in Callers)
             {
-                cells.Add(RunOurClient(DotnetServer, ours.Port, callers, warmup, duration));
-                cells.Add(RunPythonClient(DotnetServer, ours.Port, callers, warmup, duration));
+                cells.Add(RunOurClient(DotnetServer, ours, callers, warmup, duration));
+                cells.Add(RunPythonClient(DotnetServer, ours, callers, warmup, duration));
             }
         }
         using (var python = ServerProcess.StartPython())
         {
             foreach (var callers in Callers)
             {
-                cells.Add(RunOurClient(Grpcio, python.Port, callers, warmup, duration));
-                cells.Add(RunPythonClient(Grpcio, python.Port, callers, warmup, duration));
+                cells.Add(RunOurClient(Grpcio, python, callers, warmup, duration));
+                cells.Add(RunPythonClient(Grpcio, python, callers, warmup, duration));
             }
         }
         using (var defaults = ServerProcess.StartOurs(withDefaults: true))
         {
             foreach (var callers in Callers)
-                cells.Add(RunOurClient(DefaultsServer, defaults.Port, callers, warmup, duration));
+                cells.Add(RunOurClient(DefaultsServer, defaults, callers, warmup, duration));
         }
 
         Console.WriteLine($"## gRPC transport: unary echo, {PayloadBytes}-byte payload, loopback ({warmup:0.#} s warm-up + {duration:0.#} s measured per cell, {Environment.ProcessorCount} cores)");
         Console.WriteLine();
-        Console.WriteLine("| client → server | callers | calls/s | p50 latency (ms) | p99 latency (ms) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine("| client → server | callers | calls/s | p50 latency (ms) | p99 latency (ms) | CPU per call (µs, client + server) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var order = new[] { (DotnetClient, DotnetServer), (Grpcio, DotnetServer), (DotnetClient, Grpcio), (Grpcio, Grpcio), (DotnetClient, DefaultsServer) };
         foreach (var (client, server) in order)
         {
@@ -92,14 +92,15 @@ internal static class GrpcBenchmark
             {
                 var reference = client == Grpcio && server == Grpcio ? " (reference)" : "";
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {c.Client} → {c.Server}{reference} | {c.Callers} | {c.CallsPerSecond:N0} | {c.P50Ms:0.000} | {c.P99Ms:0.000} |"));
+                    $"| {c.Client} → {c.Server}{reference} | {c.Callers} | {c.CallsPerSecond:N0} | {c.P50Ms:0.000} | {c.P99Ms:0.000} | {c.CpuUsPerCall:N0} |"));
             }
         }
         Console.WriteLine();
         var ours16 = cells.Single(c => c.Client == DotnetClient && c.Server == DotnetServer && c.Callers == 16);
         var reference16 = cells.Single(c => c.Client == Grpcio && c.Server == Grpcio && c.Callers == 16);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"grpc-dotnet → grpc-dotnet with 16 callers: {ours16.CallsPerSecond / reference16.CallsPerSecond:0.0}× the calls/s of grpcio → grpcio (target ≥ 3×)."));
+            $"grpc-dotnet → grpc-dotnet with 16 callers: {ours16.CallsPerSecond / reference16.CallsPerSecond:0.0}× the calls/s of grpcio → grpcio (target ≥ 3×); {reference16.CpuUsPerCall / ours16.CpuUsPerCall:0.0}× less CPU per call."));
+        Console.WriteLine("CPU per call: the client's and the server's process CPU time (all threads) over the measured window, divided by the calls in it; other load on the machine disturbs it much less than calls/s.");
         Console.WriteLine("grpc-dotnet client: one GrpcChannel (one HTTP/2 connection) shared by N async callers; grpc-dotnet server: Kestrel, AddGrpc() only, its own process.");
         Console.WriteLine("Suite defaults: the same server composed like the suite's hosts (AddServiceDefaults, MapDefaultEndpoints: Serilog request logging at Warning, API-key authentication off, the call-observer, authorization and rate-limit interceptors, metrics and tracing).");
         Console.WriteLine("grpcio client: one grpc.insecure_channel shared by N threads making blocking calls; grpcio server: grpc.server with a 16-thread pool.");
@@ -109,9 +110,9 @@ internal static class GrpcBenchmark
     /// <summary>The payload every side sends: bytes i mod 251 (bench_grpc.py builds the same).</summary>
     private static ByteString Payload() => ByteString.CopyFrom(Enumerable.Range(0, PayloadBytes).Select(i => (byte)(i % 251)).ToArray());
 
-    private static Cell RunOurClient(string server, int port, int callers, double warmup, double duration)
+    private static Cell RunOurClient(string server, ServerProcess serverProcess, int callers, double warmup, double duration)
     {
-        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}");
+        using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{serverProcess.Port}");
         var client = new BenchEcho.BenchEchoClient(channel);
         var request = new EchoRequest { Payload = Payload() };
         client.EchoAsync(request).ResponseAsync.GetAwaiter().GetResult(); // connection set-up outside the clock
@@ -120,6 +121,13 @@ internal static class GrpcBenchmark
         var from = start + (long)(warmup * Stopwatch.Frequency);
         var to = from + (long)(duration * Stopwatch.Frequency);
         var perCaller = Enumerable.Range(0, callers).Select(_ => new List<double>()).ToArray();
+        var cpu = Task.Run(async () =>
+        {
+            await DelayUntil(from).ConfigureAwait(false);
+            var (client0, server0) = (ProcessCpu(), serverProcess.Cpu());
+            await DelayUntil(to).ConfigureAwait(false);
+            return ProcessCpu() - client0 + (serverProcess.Cpu() - server0);
+        });
         var tasks = perCaller.Select(latencies => Task.Run(async () =>
         {
             while (true)
@@ -135,17 +143,54 @@ internal static class GrpcBenchmark
         })).ToArray();
         Task.WaitAll(tasks);
         var all = perCaller.SelectMany(l => l).Order().ToArray();
-        return new Cell(DotnetClient, server, callers, all.Length, all.Length / duration, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99));
+        return new Cell(DotnetClient, server, callers, all.Length, all.Length / duration, Stats.Percentile(all, 0.50), Stats.Percentile(all, 0.99),
+            cpu.Result.TotalMicroseconds / all.Length);
     }
 
-    private static Cell RunPythonClient(string server, int port, int callers, double warmup, double duration)
+    /// <summary>This process's CPU time, all threads.</summary>
+    private static TimeSpan ProcessCpu()
     {
-        var output = Python.Run([Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{port}", callers.ToString(CultureInfo.InvariantCulture),
-            warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture)]);
-        using var json = JsonDocument.Parse(output.Trim().Split('\n')[^1]);
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
+    }
+
+    private static async Task DelayUntil(long timestamp)
+    {
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+        if (wait > TimeSpan.Zero)
+            await Task.Delay(wait).ConfigureAwait(false);
+    }
+
+    /// <summary>bench_grpc.py client against <paramref name="serverProcess"/>, sampling the server's CPU time when the client's measured window opens and closes.</summary>
+    private static Cell RunPythonClient(string server, ServerProcess serverProcess, int callers, double warmup, double duration)
+    {
+        var start = new ProcessStartInfo(Python.Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { Python.Script("bench_grpc.py"), "client", $"127.0.0.1:{serverProcess.Port}", callers.ToString(CultureInfo.InvariantCulture),
+                     warmup.ToString(CultureInfo.InvariantCulture), duration.ToString(CultureInfo.InvariantCulture), PayloadBytes.ToString(CultureInfo.InvariantCulture) })
+            start.ArgumentList.Add(a);
+        start.Environment.Remove("OPENBLAS_CORETYPE");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {Python.Executable}");
+        var stderr = process.StandardError.ReadToEndAsync();
+        TimeSpan server0 = default, serverCpu = default;
+        string? last = null;
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            if (line == "MEASURE START")
+                server0 = serverProcess.Cpu();
+            else if (line == "MEASURE END")
+                serverCpu = serverProcess.Cpu() - server0;
+            else
+                last = line;
+        }
+        process.WaitForExit();
+        if (process.ExitCode != 0 || last is null)
+            throw new InvalidOperationException($"bench_grpc.py client exited with {process.ExitCode}: {stderr.Result}");
+        using var json = JsonDocument.Parse(last);
         var root = json.RootElement;
-        return new Cell(Grpcio, server, callers, root.GetProperty("calls").GetInt64(), root.GetProperty("calls_per_s").GetDouble(),
-            root.GetProperty("p50_ms").GetDouble(), root.GetProperty("p99_ms").GetDouble());
+        var calls = root.GetProperty("calls").GetInt64();
+        return new Cell(Grpcio, server, callers, calls, root.GetProperty("calls_per_s").GetDouble(),
+            root.GetProperty("p50_ms").GetDouble(), root.GetProperty("p99_ms").GetDouble(),
+            (root.GetProperty("cpu_s").GetDouble() * 1e6 + serverCpu.TotalMicroseconds) / calls);
     }
 
     /// <summary>
@@ -217,6 +262,13 @@ internal static class GrpcBenchmark
         }
 
         public int Port { get; }
+
+        /// <summary>The server's CPU time so far, all threads.</summary>
+        public TimeSpan Cpu()
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
 
         /// <summary>This program with <c>grpc --serve</c> (and <c>--defaults</c>).</summary>
         public static ServerProcess StartOurs(bool withDefaults)
