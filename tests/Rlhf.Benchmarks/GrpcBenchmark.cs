@@ -100,7 +100,7 @@ internal static class GrpcBenchmark
         var reference16 = cells.Single(c => c.Client == Grpcio && c.Server == Grpcio && c.Callers == 16);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"grpc-dotnet → grpc-dotnet with 16 callers: {ours16.CallsPerSecond / reference16.CallsPerSecond:0.0}× the calls/s of grpcio → grpcio (target ≥ 3×); {reference16.CpuUsPerCall / ours16.CpuUsPerCall:0.0}× less CPU per call."));
-        Console.WriteLine("CPU per call: the client's and the server's process CPU time (all threads) over the measured window, divided by the calls in it; other load on the machine disturbs it much less than calls/s.");
+        Console.WriteLine("CPU per call: the client's and the server's process CPU time (all threads) over the measured window, divided by the calls in it (with 1 caller it includes the idle spinning of thread pools between calls).");
         Console.WriteLine("grpc-dotnet client: one GrpcChannel (one HTTP/2 connection) shared by N async callers; grpc-dotnet server: Kestrel, AddGrpc() only, its own process.");
         Console.WriteLine("Suite defaults: the same server composed like the suite's hosts (AddServiceDefaults, MapDefaultEndpoints: Serilog request logging at Warning, API-key authentication off, the call-observer, authorization and rate-limit interceptors, metrics and tracing).");
         Console.WriteLine("grpcio client: one grpc.insecure_channel shared by N threads making blocking calls; grpcio server: grpc.server with a 16-thread pool.");
