@@ -70,11 +70,11 @@ public static class ServiceDefaultsExtensions
     /// <see cref="ApiKeyAuthenticationHandler"/>, and one authorization policy per scope (<see cref="Scopes"/>).</item>
     /// <item>Health checks served as grpc.health.v1 for <c>""</c> and the service's name (NOT_SERVING while any
     /// registered check fails, e.g. while the model loads or while draining), and server reflection.</item>
-    /// <item>OpenTelemetry: traces from ASP.NET Core, the gRPC client and the suite's activity sources
-    /// (<see cref="SuiteTracing"/>), metrics from ASP.NET Core and the suite's meters; OTLP export when
-    /// <c>Telemetry:OtlpEndpoint</c> is set, Prometheus at <c>/metrics</c> on the metrics port.</item>
+    /// <item>OpenTelemetry: traces from ASP.NET Core, the gRPC client and the suite's activity sources, metrics from
+    /// ASP.NET Core and the suite's meters; OTLP export when <c>Telemetry:OtlpEndpoint</c> is set, Prometheus at
+    /// <c>/metrics</c> on the metrics port.</item>
     /// <item>A graceful drain on SIGTERM (<c>Host:ShutdownSeconds</c>, default 30); <c>Host:Embedded=true</c> leaves
-    /// signals and tracing to the program that embeds the host.</item>
+    /// signals to the program that embeds the host.</item>
     /// </list>
     /// </summary>
     /// <exception cref="InvalidOperationException">A setting is unusable (the message names the key).</exception>
@@ -110,8 +110,7 @@ public static class ServiceDefaultsExtensions
                 listen.Protocols = metricsPort > 0 && listen.IPEndPoint?.Port == metricsPort ? HttpProtocols.Http1 : HttpProtocols.Http2);
         });
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(config.GetValue("Host:ShutdownSeconds", 30)));
-        var embedded = config.GetValue("Host:Embedded", false);
-        if (embedded)
+        if (config.GetValue("Host:Embedded", false))
             builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
 
         // gRPC
@@ -173,9 +172,9 @@ public static class ServiceDefaultsExtensions
         // Telemetry
         var otlp = SuiteTracing.OtlpEndpoint(config);
         var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(service.FullName));
-        // Trace sources are process-wide: an embedded host leaves tracing to the program that embeds it (one provider
-        // per process, see SuiteTracing.CreateTracerProvider), or every span would be exported once per host.
-        if (!embedded)
+        // Trace sources are process-wide: an embedded host (Host:Embedded=true) leaves tracing to the program that embeds
+        // it (one provider per process, see SuiteTracing.CreateTracerProvider), or every span would be exported once per host.
+        if (!config.GetValue("Host:Embedded", false))
             telemetry.WithTracing(tracing => tracing.AddSuiteTracing(otlp));
         telemetry.WithMetrics(metrics =>
         {

@@ -128,7 +128,8 @@ internal static class PpoBenchmark
         {
             _listener.InstrumentPublished = (instrument, listener) =>
             {
-                if (instrument.Meter.Name == CallObserverInterceptor.MeterName && instrument.Name == CallObserverInterceptor.DurationInstrument)
+                // the meter's one histogram: the duration of the call around the service method (ms)
+                if (instrument.Meter.Name == CallObserverInterceptor.MeterName && instrument is Histogram<double>)
                     listener.EnableMeasurementEvents(instrument);
             };
             _listener.SetMeasurementEventCallback<double>((_, ms, _, _) =>

@@ -17,9 +17,6 @@ public sealed class CallObserverInterceptor : ServerCallInterceptor
     /// <summary>The meter name.</summary>
     public const string MeterName = "Rlhf.Grpc.Server";
 
-    /// <summary>The histogram of call durations (milliseconds).</summary>
-    public const string DurationInstrument = "rlhf.grpc.server.duration";
-
     /// <summary>Property of the request log line holding the gRPC method.</summary>
     public const string MethodProperty = "GrpcMethod";
 
@@ -36,7 +33,7 @@ public sealed class CallObserverInterceptor : ServerCallInterceptor
         _diagnostics = diagnostics;
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("rlhf.grpc.server.requests", "{request}", "gRPC calls handled, by method and status.");
-        _duration = meter.CreateHistogram<double>(DurationInstrument, "ms", "gRPC call duration, by method and status.");
+        _duration = meter.CreateHistogram<double>("rlhf.grpc.server.duration", "ms", "gRPC call duration, by method and status.");
     }
 
     /// <inheritdoc />
