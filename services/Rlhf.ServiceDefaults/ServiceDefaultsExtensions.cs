@@ -200,25 +200,20 @@ public static class ServiceDefaultsExtensions
         });
 
         // Telemetry
-        var otlp = config["Telemetry:OtlpEndpoint"] is { Length: > 0 } endpoint ? new Uri(endpoint) : null;
-        var telemetry = builder.Services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(service.FullName))
-            .WithTracing(tracing =>
-            {
-                tracing.AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/grpc.health.v1.Health"))
-                    .AddGrpcClientInstrumentation()
-                    .AddSource(TelemetryPrefix + "*");
-                if (otlp is not null)
-                    tracing.AddOtlpExporter(o => o.Endpoint = otlp);
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddAspNetCoreInstrumentation().AddMeter(TelemetryPrefix + "*");
-                if (metricsPort > 0)
-                    metrics.AddPrometheusExporter();
-                if (otlp is not null)
-                    metrics.AddOtlpExporter(o => o.Endpoint = otlp);
-            });
+        var otlp = SuiteTracing.OtlpEndpoint(config);
+        var telemetry = builder.Services.AddOpenTelemetry().ConfigureResource(r => r.AddService(service.FullName));
+        // Trace sources are process-wide: an embedded host (Host:Embedded=true) leaves tracing to the program that embeds
+        // it (one provider per process, see SuiteTracing.CreateTracerProvider), or every span would be exported once per host.
+        if (!config.GetValue("Host:Embedded", false))
+            telemetry.WithTracing(tracing => tracing.AddSuiteTracing(otlp));
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddAspNetCoreInstrumentation().AddMeter(TelemetryPrefix + "*");
+            if (metricsPort > 0)
+                metrics.AddPrometheusExporter();
+            if (otlp is not null)
+                metrics.AddOtlpExporter(o => o.Endpoint = otlp);
+        });
         return builder;
     }
 

@@ -258,7 +258,7 @@ public sealed class OperatorErrorTests : IDisposable
     public async Task Score_MalformedUrl_ExitsTwo()
     {
         var result = await Processes.RlhfAsync(_temp.Path, "score", "--url", "127.0.0.1:50054", "--prompt", "a", "--response", "b");
-        AssertFailure(result, ExitCodes.Usage, "--url must be http://host:port");
+        AssertFailure(result, ExitCodes.Usage, "--url: '127.0.0.1:50054' is not a service address");
     }
 
     // --- rlhf up and the hosts ---

@@ -184,7 +184,7 @@ public sealed class HealthTests
     [Fact]
     public void Orchestrator_HealthProbeSecondsNotPositive_RefusedNamingTheKey()
     {
-        var e = Assert.Throws<InvalidOperationException>(() => RunningService.Build(ServiceCatalog.Orchestrator, new Dictionary<string, string?> { ["Orchestrator:HealthProbeSeconds"] = "0" }));
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => RunningService.Build(ServiceCatalog.Orchestrator, new Dictionary<string, string?> { ["Orchestrator:HealthProbeSeconds"] = "0" }));
         Assert.Contains("Orchestrator:HealthProbeSeconds", e.Message, StringComparison.Ordinal);
     }
 

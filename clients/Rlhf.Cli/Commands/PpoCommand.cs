@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
@@ -7,6 +8,7 @@ using Rlhf.Orchestration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Hosts;
 using Rlhf.Contracts;
+using Rlhf.ServiceDefaults;
 
 namespace Rlhf.Cli.Commands;
 
@@ -18,13 +20,18 @@ namespace Rlhf.Cli.Commands;
 /// <see cref="SummaryKeys.All"/>), the input files, the run directory. A new run never writes into a directory holding
 /// another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with output_dir unset it gets a fresh
 /// timestamped one (<see cref="RunDirectory.ForNewRun"/>). A model service lost mid-run exits 3, Ctrl-C 130, both
-/// with the <c>--resume</c> command. Exit codes: <see cref="ExitCodes"/>.
+/// with the <c>--resume</c> command. Exit codes: <see cref="ExitCodes"/>. With
+/// <c>Telemetry__OtlpEndpoint</c> in the environment, the process's traces (one per PPO iteration, spanning the
+/// in-process services) go to that OTLP endpoint; an unusable value exits 2.
 /// </summary>
 public static class PpoCommand
 {
     /// <summary>The config keys whose files must exist before a run starts (the reward model and the critic are
     /// checked after <see cref="RewardModelBootstrap"/> had the chance to train them).</summary>
     private static readonly string[] Inputs = ["policy_model", "reference_model", "tokenizer", "prompts.path"];
+
+    /// <summary>The <c>service.name</c> of this process's spans (the orchestration and the in-process services).</summary>
+    public const string TracingServiceName = "rlhf";
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -74,9 +81,18 @@ public static class PpoCommand
                     throw new ConfigException($"{e.Message}; continue it with --resume {e.Root}, or start over with --overwrite (deletes it)");
                 }
             }
+            Uri? otlp;
             try
             {
-                return await RunAsync(ppo, gateList, resumeDir is not null, cancellationToken).ConfigureAwait(false);
+                otlp = SuiteTracing.OtlpEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new ConfigException(e.Message);
+            }
+            try
+            {
+                return await RunAsync(ppo, gateList, resumeDir is not null, otlp, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is not ModelServiceRestartedException
                 && ExitCodePolicy.Classify(e) is { ExitCode: ExitCodes.ServiceLost or ExitCodes.Interrupted } failure)
@@ -104,8 +120,11 @@ public static class PpoCommand
         public int ExitCode { get; } = exitCode;
     }
 
-    private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, Uri? otlp, CancellationToken cancellationToken)
     {
+        // The in-process services leave tracing to this process: one provider for all of its spans (each iteration one
+        // trace across the four services), exporting by OTLP when Telemetry__OtlpEndpoint is set.
+        using var tracing = otlp is null ? null : SuiteTracing.CreateTracerProvider(TracingServiceName, otlp);
         var prompts = RunEnvironment.LoadPrompts(ppo);
         Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         var reporter = ProgressReporter.ForConsole();

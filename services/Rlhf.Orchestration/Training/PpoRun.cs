@@ -95,6 +95,7 @@ public static class PpoRun
             {
                 for (var iteration = state.Iteration + 1; iteration <= config.Iterations; iteration++)
                 {
+                    using var activity = PpoTelemetry.StartIteration(runId, iteration);
                     var watch = Stopwatch.StartNew();
                     var outcome = await trainer.RunIterationAsync(iteration, cancellationToken).ConfigureAwait(false);
                     var values = new Dictionary<string, double>(outcome.Metrics);
