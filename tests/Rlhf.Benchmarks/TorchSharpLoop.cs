@@ -1,5 +1,6 @@
 using Rlhf.Engine;
 using TorchSharp;
+using Parameter = TorchSharp.Modules.Parameter;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
 
@@ -16,10 +17,10 @@ namespace Rlhf.Benchmarks;
 internal sealed class TorchSharpLoop : IDisposable
 {
     private readonly ModelConfig _c;
-    private readonly List<Modules.Parameter> _all = [];
-    private readonly Modules.Parameter _embed, _norm;
-    private readonly (Modules.Parameter An, Modules.Parameter Q, Modules.Parameter K, Modules.Parameter V, Modules.Parameter O,
-        Modules.Parameter Mn, Modules.Parameter G, Modules.Parameter U, Modules.Parameter D)[] _layers;
+    private readonly List<Parameter> _all = [];
+    private readonly Parameter _embed, _norm;
+    private readonly (Parameter An, Parameter Q, Parameter K, Parameter V, Parameter O,
+        Parameter Mn, Parameter G, Parameter U, Parameter D)[] _layers;
     private readonly Tensor _cos, _sin; // (T, HS)
     private readonly optim.Optimizer _optimizer;
 
@@ -29,15 +30,15 @@ internal sealed class TorchSharpLoop : IDisposable
         torch.set_num_threads(threads);
         torch.manual_seed(1);
         var hs = c.Dim / c.NHeads;
-        Modules.Parameter P(params long[] shape)
+        Parameter P(params long[] shape)
         {
-            var p = new Modules.Parameter(torch.randn(shape) * 0.02f, requires_grad: true);
+            var p = new Parameter(torch.randn(shape) * 0.02f, requires_grad: true);
             _all.Add(p);
             return p;
         }
-        Modules.Parameter Ones(long n)
+        Parameter Ones(long n)
         {
-            var p = new Modules.Parameter(torch.ones(n), requires_grad: true);
+            var p = new Parameter(torch.ones(n), requires_grad: true);
             _all.Add(p);
             return p;
         }
