@@ -22,7 +22,7 @@ public static class SuiteTracing
     /// The OTLP endpoint configured under <see cref="OtlpEndpointKey"/> (e.g. <c>http://otel-collector:4317</c>, gRPC), or
     /// null when unset or empty.
     /// </summary>
-    /// <exception cref="FormatException">The value is not an absolute http or https URL (the message names the key).</exception>
+    /// <exception cref="InvalidOperationException">The value is not an absolute http or https URL (the message names the key).</exception>
     public static Uri? OtlpEndpoint(IConfiguration config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -30,7 +30,7 @@ public static class SuiteTracing
             return null;
         return Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
             ? uri
-            : throw new FormatException($"{OtlpEndpointKey} (environment {OtlpEndpointKey.Replace(":", "__", StringComparison.Ordinal)}) must be an absolute http or https URL such as http://localhost:4317 (got '{value}')");
+            : throw new InvalidOperationException($"{OtlpEndpointKey} (environment {OtlpEndpointKey.Replace(":", "__", StringComparison.Ordinal)}) must be an absolute http or https URL such as http://localhost:4317 (got '{value}')");
     }
 
     /// <summary>
@@ -63,13 +63,4 @@ public static class SuiteTracing
         configure?.Invoke(builder);
         return builder.Build();
     }
-
-    /// <summary>
-    /// <see cref="CreateTracerProvider"/> for a command-line program (<c>rlhf ppo</c>), with the OTLP endpoint from the
-    /// environment variable <c>Telemetry__OtlpEndpoint</c>; null when it is unset (nothing would be exported, and without
-    /// a listener no span is even created).
-    /// </summary>
-    /// <exception cref="FormatException">The variable is set to something other than an absolute http or https URL.</exception>
-    public static TracerProvider? CreateTracerProviderFromEnvironment(string serviceName) =>
-        OtlpEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build()) is { } otlp ? CreateTracerProvider(serviceName, otlp) : null;
 }

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Microsoft.Extensions.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Hosts;
+using Rlhf.ServiceDefaults;
 
 namespace Rlhf.Cli.Commands;
 
@@ -13,7 +15,9 @@ namespace Rlhf.Cli.Commands;
 /// model service without a URL in this process behind real gRPC on loopback ports, runs the iterations, writes the run
 /// directory, and turns failed <c>--gate</c> expressions into exit code 1 with one line per failed gate. A new run
 /// never writes into a directory holding another run: it refuses at once (exit 2) unless <c>--overwrite</c>; with
-/// output_dir unset it gets a fresh timestamped one (<see cref="RunDirectory.ForNewRun"/>).
+/// output_dir unset it gets a fresh timestamped one (<see cref="RunDirectory.ForNewRun"/>). With
+/// <c>Telemetry__OtlpEndpoint</c> in the environment, the process's traces (one per PPO iteration, spanning the
+/// in-process services) go to that OTLP endpoint; an unusable value exits 2.
 /// </summary>
 public static class PpoCommand
 {
@@ -25,6 +29,9 @@ public static class PpoCommand
 
     /// <summary>Exit code when the policy or critic service restarted mid-run (the message names the resume command).</summary>
     public const int ServiceRestartedExitCode = 3;
+
+    /// <summary>The <c>service.name</c> of this process's spans (the orchestration and the in-process services).</summary>
+    public const string TracingServiceName = "rlhf";
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -67,26 +74,26 @@ public static class PpoCommand
                 Console.Error.WriteLine($"rlhf ppo: {e.Message}");
                 return UsageExitCode;
             }
-            return await RunAsync(ppo, gateList, resumeDir is not null, cancellationToken).ConfigureAwait(false);
+            Uri? otlp;
+            try
+            {
+                otlp = SuiteTracing.OtlpEndpoint(new ConfigurationBuilder().AddEnvironmentVariables().Build());
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"rlhf ppo: {e.Message}");
+                return UsageExitCode;
+            }
+            return await RunAsync(ppo, gateList, resumeDir is not null, otlp, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, Uri? otlp, CancellationToken cancellationToken)
     {
-        // The in-process services leave tracing to this process: one tracer provider for all of its spans (each PPO
-        // iteration one trace across the four services), exporting by OTLP when Telemetry__OtlpEndpoint is set.
-        OpenTelemetry.Trace.TracerProvider? tracing;
-        try
-        {
-            tracing = Rlhf.ServiceDefaults.SuiteTracing.CreateTracerProviderFromEnvironment("rlhf");
-        }
-        catch (FormatException e)
-        {
-            Console.Error.WriteLine($"rlhf ppo: {e.Message}");
-            return 2; // the usage exit code
-        }
-        using var traces = tracing;
+        // The in-process services leave tracing to this process: one provider for all of its spans (each iteration one
+        // trace across the four services), exporting by OTLP when Telemetry__OtlpEndpoint is set.
+        using var tracing = otlp is null ? null : SuiteTracing.CreateTracerProvider(TracingServiceName, otlp);
         var prompts = RunEnvironment.LoadPrompts(ppo);
         Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         var reporter = ProgressReporter.ForConsole();
