@@ -8,6 +8,7 @@
 #   --registry PREFIX  image name prefix instead of `rlhf` (e.g. ghcr.io/acme/rlhf -> ghcr.io/acme/rlhf/reward:TAG)
 #   SERVICE...         a subset of: policy reference critic reward orchestrator cli (default: all six)
 # The tag is $VERSION when set, else `git describe --tags --always --dirty`; it is never `latest`.
+# TORCH_BACKEND=cuda builds the model services' GPU images (CUDA libtorch, -p:TorchBackend=cuda), tagged <version>-cuda.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -64,11 +65,17 @@ run() {
   fi
 }
 
+torch_backend=${TORCH_BACKEND:-cpu}
+[[ $torch_backend == cpu || $torch_backend == cuda ]] || die "TORCH_BACKEND must be cpu or cuda, got '$torch_backend'"
+suffix=
+[[ $torch_backend == cpu ]] || suffix=-$torch_backend
+
 for service in "${selected[@]}"; do
-  image="$prefix/$service:$version"
+  image="$prefix/$service:$version$suffix"
   build=(build -f "$dockerfile"
-    --build-arg "SERVICE=$service" --build-arg "VERSION=$version" --build-arg "REVISION=$revision"
-    -t "$image" .)
+    --build-arg "SERVICE=$service" --build-arg "VERSION=$version" --build-arg "REVISION=$revision")
+  [[ $torch_backend == cpu ]] || build+=(--build-arg "TORCH_BACKEND=$torch_backend")
+  build+=(-t "$image" .)
   run "$tool" "${build[@]}"
   if [[ $push -eq 1 ]]; then
     run "$tool" push "$image"

@@ -5,6 +5,9 @@
 # usage: publish.sh SERVICE OUT_DIR [CONFIGURATION]     SERVICE: policy|reference|critic|reward|orchestrator|cli
 #        publish.sh --list                               prints the SERVICE names, one per line
 #
+# TORCH_BACKEND=cuda (environment) publishes the TorchSharp backend with the CUDA libtorch (-p:TorchBackend=cuda,
+# package TorchSharp-cuda-linux) instead of the CPU one (default: cpu); the GPU images (k8s overlays/gpu) need it.
+#
 # Besides the published files, OUT_DIR receives rlhf-entrypoint.sh and rlhf-service.env (RLHF_ASSEMBLY, RLHF_PORT),
 # which the image's ENTRYPOINT uses.
 set -euo pipefail
@@ -23,6 +26,11 @@ fi
 service=$1
 out=$2
 configuration=${3:-Release}
+torch_backend=${TORCH_BACKEND:-cpu}
+if [[ $torch_backend != cpu && $torch_backend != cuda ]]; then
+  echo "publish.sh: TORCH_BACKEND must be cpu or cuda, got '$torch_backend'" >&2
+  exit 2
+fi
 
 # SERVICE -> project, assembly name, conventional port (docs/CONVENTIONS.md). The command line has no port.
 case "$service" in
@@ -44,8 +52,8 @@ if [[ ! -f $project ]]; then
   exit 3
 fi
 
-dotnet restore "$project"
-dotnet publish "$project" --no-restore --configuration "$configuration" --output "$out" -p:UseAppHost=false
+dotnet restore "$project" -p:TorchBackend="$torch_backend"
+dotnet publish "$project" --no-restore --configuration "$configuration" --output "$out" -p:UseAppHost=false -p:TorchBackend="$torch_backend"
 
 printf 'RLHF_ASSEMBLY=%s\nRLHF_PORT=%s\n' "$assembly" "$port" > "$out/rlhf-service.env"
 install -m 0755 deploy/docker/entrypoint.sh "$out/rlhf-entrypoint.sh"

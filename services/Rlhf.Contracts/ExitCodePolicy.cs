@@ -32,6 +32,7 @@ public sealed record ProcessFailure(int ExitCode, string Message);
 /// UNAUTHENTICATED, FAILED_PRECONDITION, OUT_OF_RANGE and RESOURCE_EXHAUSTED are the caller's
 /// (<see cref="ExitCodes.Usage"/>); the rest are <see cref="ExitCodes.Internal"/>.</item>
 /// <item>A socket that is already bound (Kestrel's "address already in use"), <see cref="OptionsValidationException"/>,
+/// a model backend, device or dtype that cannot run here (<see cref="Rlhf.Models.ModelBackendUnavailableException"/>),
 /// a configuration value that does not convert (the binder's <see cref="InvalidOperationException"/> around a
 /// <see cref="FormatException"/> or <see cref="ArgumentException"/>), <see cref="FormatException"/> and <see cref="ArgumentException"/>:
 /// <see cref="ExitCodes.Usage"/>.</item>
@@ -63,6 +64,8 @@ public static class ExitCodePolicy
         return e switch
         {
             OptionsValidationException => new(ExitCodes.Usage, e.Message),
+            // Model:Backend / Model:Device / Model:Dtype that cannot run here: the message names what is missing.
+            Rlhf.Models.ModelBackendUnavailableException => new(ExitCodes.Usage, e.Message),
             // Microsoft.Extensions.Configuration's binder: "Failed to convert configuration value 'abc' at 'Model:Threads' …"
             InvalidOperationException { InnerException: FormatException or ArgumentException } => new(ExitCodes.Usage, $"{e.Message.TrimEnd('.')}: {e.InnerException!.Message.TrimEnd('.')}; fix the value"),
             FormatException or ArgumentException => new(ExitCodes.Usage, e.Message),

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
-using Rlhf.Engine.IO;
 using Grpc.Core;
+using Rlhf.Models;
 using Rlhf.Contracts;
 
 namespace Rlhf.ModelServices;
@@ -44,12 +44,20 @@ public static class Checkpoints
         }
     }
 
+    /// <summary>The llama2.c tokenizer file a checkpoint directory carries (both backends copy it into saved checkpoints).</summary>
+    public const string TokenizerFile = "tokenizer.bin";
+
     /// <summary>
     /// The tokenizer that goes with a checkpoint: <paramref name="configured"/> (as a full path) when given, else the
     /// checkpoint directory's own <c>tokenizer.bin</c>, else null (a <c>.bin</c> file, or a directory without one).
     /// </summary>
-    public static string? TokenizerPath(string checkpoint, string? configured) =>
-        string.IsNullOrEmpty(configured) ? CheckpointDirectory.TokenizerPath(checkpoint) : Path.GetFullPath(configured);
+    public static string? TokenizerPath(string checkpoint, string? configured)
+    {
+        if (!string.IsNullOrEmpty(configured))
+            return Path.GetFullPath(configured);
+        var own = Path.Combine(checkpoint, TokenizerFile);
+        return Directory.Exists(checkpoint) && File.Exists(own) ? own : null;
+    }
 
     /// <summary>
     /// A short identifier of a checkpoint: its file or directory name and the first 8 hex digits of the SHA-256 of its

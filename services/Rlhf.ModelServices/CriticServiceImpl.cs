@@ -1,7 +1,8 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Rlhf.Contracts.V1;
-using Rlhf.Engine;
+using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
+using Rlhf.Models;
 using Rlhf.ServiceDefaults.Authentication;
 
 namespace Rlhf.ModelServices;

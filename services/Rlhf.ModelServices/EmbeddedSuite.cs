@@ -9,6 +9,13 @@ namespace Rlhf.ModelServices;
 /// <param name="Tokenizer">llama2.c tokenizer.bin, or null for the checkpoint directory's own.</param>
 public sealed record EmbeddedModel(string Checkpoint, string? Tokenizer);
 
+/// <summary>How every in-process model service runs its model (the <c>Model</c> keys besides the checkpoint).</summary>
+/// <param name="Threads">Backend threads per service (<c>Model:Threads</c>; 0 = all cores).</param>
+/// <param name="Backend"><c>Model:Backend</c>: native or torch.</param>
+/// <param name="Device"><c>Model:Device</c>: cpu, cuda or cuda:N.</param>
+/// <param name="Dtype"><c>Model:Dtype</c>: float32 or bfloat16.</param>
+public sealed record EmbeddedRuntime(int Threads = 0, string Backend = "native", string Device = "cpu", string Dtype = "float32");
+
 /// <summary>Builds (does not start) a service host from its arguments, settings and builder adjustments: a host's <c>Build</c> method.</summary>
 public delegate WebApplication HostFactory(string[] args, IReadOnlyDictionary<string, string?>? settings = null,
     Action<WebApplicationBuilder>? configure = null);
@@ -52,22 +59,36 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     /// </summary>
     /// <param name="hosts">The host factory of every role.</param>
     /// <param name="models">The services to host and their weights.</param>
-    /// <param name="threads">Engine threads per service (0 = all cores).</param>
+    /// <param name="runtime">Backend, device, dtype and threads of every service.</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
     /// <exception cref="FileNotFoundException">A checkpoint or tokenizer is missing.</exception>
     /// <exception cref="InvalidDataException">A checkpoint or tokenizer is malformed.</exception>
+    /// <exception cref="Rlhf.Models.ModelBackendUnavailableException">The backend cannot run the device or dtype here (the message names what is missing).</exception>
+    /// <exception cref="InvalidOperationException">The runtime's backend, device or dtype is not one (the message names the key).</exception>
     public static async Task<EmbeddedSuite> StartAsync(EmbeddedHosts hosts,
-        IReadOnlyDictionary<ModelRole, EmbeddedModel> models, int threads, CancellationToken cancellationToken)
+        IReadOnlyDictionary<ModelRole, EmbeddedModel> models, EmbeddedRuntime runtime, CancellationToken cancellationToken)
     {
         var suite = new EmbeddedSuite();
         try
         {
             foreach (var (role, model) in models)
             {
-                var app = hosts[role](["--urls", "http://127.0.0.1:0"], HostSettings(model, threads));
-                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                var app = hosts[role](["--urls", "http://127.0.0.1:0"], HostSettings(model, runtime));
+                var host = app.Services.GetRequiredService<ModelHost>();
+                try
+                {
+                    await app.StartAsync(cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (host.Ready.IsFaulted)
+                {
+                    // A load that fails at once (e.g. a device the backend cannot run) stops the host while it starts:
+                    // report the load's error, not the stop.
+                    await app.DisposeAsync().ConfigureAwait(false);
+                    await host.Ready.ConfigureAwait(false);
+                    throw;
+                }
                 suite._services[role] = (app, app.BoundAddress());
-                await app.Services.GetRequiredService<ModelHost>().Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
+                await host.Ready.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             return suite;
         }
@@ -79,19 +100,23 @@ public sealed class EmbeddedSuite : IAsyncDisposable
     }
 
     /// <summary>
-    /// The configuration each in-process host gets: the model, the engine threads, warnings-only logs, no
-    /// authentication (loopback only), and signals left to the embedding program.
+    /// The configuration each in-process host gets: the model, its backend, device, dtype and threads, warnings-only
+    /// logs, no authentication (loopback only), and signals left to the embedding program.
     /// </summary>
     /// <param name="model">The service's weights.</param>
-    /// <param name="threads">Engine threads (0 = all cores).</param>
-    public static IReadOnlyDictionary<string, string?> HostSettings(EmbeddedModel model, int threads)
+    /// <param name="runtime">Backend, device, dtype and threads.</param>
+    public static IReadOnlyDictionary<string, string?> HostSettings(EmbeddedModel model, EmbeddedRuntime runtime)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(runtime);
         return new Dictionary<string, string?>
         {
             ["Model:Checkpoint"] = model.Checkpoint,
             ["Model:Tokenizer"] = model.Tokenizer ?? "",
-            ["Model:Threads"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Model:Threads"] = runtime.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Model:Backend"] = runtime.Backend,
+            ["Model:Device"] = runtime.Device,
+            ["Model:Dtype"] = runtime.Dtype,
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Auth:Enabled"] = "false",
             ["Host:Embedded"] = "true",

@@ -1,4 +1,4 @@
-using Rlhf.Engine;
+using Rlhf.Models;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;

@@ -1,8 +1,9 @@
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;
-using Rlhf.Engine;
+using Rlhf.Models;
 using Rlhf.Tokenizers;
+using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
 
 namespace Rlhf.ModelServices;
 
@@ -18,15 +19,19 @@ public sealed class ModelHost : IDisposable
     private readonly SemaphoreSlim _exclusive = new(1, 1);
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TimeProvider _time;
+    private readonly IModelBackend _backend;
     private Loaded? _loaded;
     private long _step;
 
     /// <param name="serviceName">Fully-qualified service name, e.g. <c>rlhf.v1.PolicyService</c>.</param>
     /// <param name="trainable">Whether training RPCs are accepted.</param>
     /// <param name="options">What to load, limits and store budget.</param>
+    /// <param name="backend">The backend <see cref="ModelOptions.Backend"/> names.</param>
     /// <param name="time">Clock for the lease and the store (tests move it).</param>
-    public ModelHost(string serviceName, bool trainable, ModelOptions options, TimeProvider? time = null)
+    public ModelHost(string serviceName, bool trainable, ModelOptions options, IModelBackend backend, TimeProvider? time = null)
     {
+        ArgumentNullException.ThrowIfNull(backend);
+        _backend = backend;
         ServiceName = serviceName;
         Trainable = trainable;
         Options = options;
@@ -67,15 +72,16 @@ public sealed class ModelHost : IDisposable
     public SequenceDecoder Decoder => Require().Decoder;
 
     /// <summary>The model's architecture.</summary>
-    public ModelConfig Config => Require().Model.Config;
+    public Rlhf.Models.ModelArchitecture Config => Require().Model.Architecture;
 
     /// <summary>The version of the weights now served.</summary>
     public ModelVersion Version => new() { CheckpointId = Require().CheckpointId, Step = Interlocked.Read(ref _step), InstanceId = InstanceId };
 
     /// <summary>
-    /// Loads <see cref="ModelOptions.Checkpoint"/> (and its tokenizer) on the engine with <see cref="ModelOptions.Threads"/>
-    /// threads, and marks the host ready.
+    /// Loads <see cref="ModelOptions.Checkpoint"/> (and its tokenizer) on the configured backend, device and dtype with
+    /// <see cref="ModelOptions.Threads"/> threads, and marks the host ready.
     /// </summary>
+    /// <exception cref="ModelBackendUnavailableException">The backend cannot run the device or dtype here (the message names what is missing).</exception>
     /// <exception cref="FileNotFoundException">The checkpoint or tokenizer does not exist.</exception>
     /// <exception cref="InvalidDataException">A file is malformed (named in the message).</exception>
     public void Load()
@@ -85,10 +91,9 @@ public sealed class ModelHost : IDisposable
             var checkpoint = Path.GetFullPath(Options.Checkpoint);
             var tokenizerPath = Checkpoints.TokenizerPath(checkpoint, Options.Tokenizer);
             var tokenizer = tokenizerPath is null ? null : Llama2Tokenizer.Load(tokenizerPath);
-            var threads = Options.Threads > 0 ? Options.Threads : Environment.ProcessorCount;
-            var model = EngineSequenceModel.Load(checkpoint, new EngineOptions { Threads = threads }, tokenizerPath: tokenizerPath);
+            var model = _backend.Load(checkpoint, Options.ToLoadOptions(tokenizerPath, tokenizer?.Fingerprint ?? ""));
             Volatile.Write(ref _loaded, new Loaded(model, tokenizer, Checkpoints.Identify(checkpoint),
-                new SequenceDecoder(model.Config, tokenizer, Options.MaxBatchSize, Options.MaxTextBytes)));
+                new SequenceDecoder(model.Architecture, tokenizer, Options.MaxBatchSize, Options.MaxTextBytes)));
             _ready.TrySetResult();
         }
         catch (Exception e)
@@ -128,29 +133,33 @@ public sealed class ModelHost : IDisposable
         var loaded = Require();
         Interlocked.Exchange(ref _step, 0);
         Store.Clear();
-        Volatile.Write(ref _loaded, loaded with { CheckpointId = checkpointId, Decoder = loaded.Decoder with { Config = loaded.Model.Config } });
+        Volatile.Write(ref _loaded, loaded with { CheckpointId = checkpointId, Decoder = loaded.Decoder with { Config = loaded.Model.Architecture } });
     }
 
     /// <summary>What GetModelInfo reports.</summary>
     public ModelInfo Info()
     {
         var loaded = Require();
-        var c = loaded.Model.Config;
+        var c = loaded.Model.Architecture;
+        var info = loaded.Model.Info;
         return new ModelInfo
         {
             Service = ServiceName,
-            Architecture = "llama",
-            Config = new ModelArchitecture
+            Architecture = c.ModelType,
+            Config = new Rlhf.Contracts.V1.ModelArchitecture
             {
                 Dim = c.Dim, HiddenDim = c.HiddenDim, NLayers = c.NLayers, NHeads = c.NHeads, NKvHeads = c.NKvHeads,
                 VocabSize = c.VocabSize, MaxSeqLen = c.MaxSeqLen, TiedEmbeddings = c.TiedEmbeddings,
             },
-            ParameterCount = loaded.Model.ParameterCount,
+            ParameterCount = info.ParameterCount,
             VocabSize = c.VocabSize,
             TokenizerFingerprint = loaded.Tokenizer?.Fingerprint ?? "",
             ModelVersion = Version,
             Trainable = Trainable,
             LeaseRunId = Trainable ? Lease.Holder ?? "" : "",
+            Backend = info.Backend,
+            Device = info.Device,
+            Dtype = info.Dtype == ModelDtype.BFloat16 ? "bfloat16" : "float32",
         };
     }
 

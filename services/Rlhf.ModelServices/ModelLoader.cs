@@ -2,13 +2,14 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Rlhf.Contracts;
+using Rlhf.Models;
 
 namespace Rlhf.ModelServices;
 
 /// <summary>
 /// Loads the host's model in the background once the server has started, so that health can answer NOT_SERVING
 /// meanwhile. A load that fails logs one line naming the file and the problem, writes the same line to stderr, and
-/// stops the host, which then exits with the code of <see cref="ExitCodePolicy"/> (4 for a missing or corrupt file).
+/// stops the host, which then exits with the code of <see cref="ExitCodePolicy"/> (4 for a missing or corrupt file, 2 for a backend that cannot run the configured device or dtype here).
 /// </summary>
 public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger) : BackgroundService
 {
@@ -21,7 +22,7 @@ public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime
             host.Load();
             LogLoaded(logger, host.ServiceName, host.Options.Checkpoint);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException or ModelBackendUnavailableException)
         {
             var failure = ExitCodePolicy.Classify(e);
             LogLoadFailed(logger, host.ServiceName, host.Options.Checkpoint, failure.Message);

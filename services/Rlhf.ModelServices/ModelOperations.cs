@@ -1,7 +1,8 @@
-using Rlhf.Engine;
+using Rlhf.Models;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;
+using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
 
 namespace Rlhf.ModelServices;
 
@@ -41,7 +42,7 @@ public sealed class ModelOperations(ModelHost host)
     /// A forward pass over validated sequences. With <c>options.KeepForBackward</c> the caller must hold the lease
     /// and the activations are stored under a new forward id.
     /// </summary>
-    /// <returns>The engine's result and the forward id ("" unless kept).</returns>
+    /// <returns>The backend's result and the forward id ("" unless kept).</returns>
     public async Task<(ForwardResult Result, string ForwardId)> ForwardAsync(IReadOnlyList<TokenSequence> batch,
         ForwardOptions options, string runId, CancellationToken cancellationToken)
     {
@@ -82,7 +83,7 @@ public sealed class ModelOperations(ModelHost host)
         if (gradLogprobs is null && gradEntropies is null && gradValues is null)
             throw Rpc.Error(StatusCode.InvalidArgument, "no gradient given: set grad_logprobs, grad_entropies or grad_values");
         var taken = Host.Store.Take(request.ForwardId);
-        var grads = new BackwardGrads(gradLogprobs, gradEntropies, gradValues);
+        var grads = new OutputGradients(gradLogprobs, gradEntropies, gradValues);
         await Host.RunAsync(m => { m.Backward(taken.State, grads); return 0; }, CancellationToken.None).ConfigureAwait(false);
         var n = Interlocked.Increment(ref _accumulated);
         return new BackwardResponse { Tokens = taken.ResponseLengths.Sum(), AccumulatedBackwardPasses = n };

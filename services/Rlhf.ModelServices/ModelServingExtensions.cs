@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Contracts;
+using Rlhf.Models;
 
 namespace Rlhf.ModelServices;
 
@@ -15,12 +16,16 @@ public static class ModelServingExtensions
     /// </summary>
     /// <param name="builder">The host's builder.</param>
     /// <param name="trainable">Whether the model accepts training RPCs (policy, critic).</param>
+    /// <param name="backends">The backends this host is built with; <c>Model:Backend</c> picks one by name.</param>
     /// <exception cref="InvalidOperationException">The section is unusable (the message names the key).</exception>
-    public static WebApplicationBuilder AddModel(this WebApplicationBuilder builder, bool trainable)
+    /// <exception cref="ModelBackendUnavailableException"><c>Model:Backend</c> names none of <paramref name="backends"/>.</exception>
+    public static WebApplicationBuilder AddModel(this WebApplicationBuilder builder, bool trainable, IReadOnlyList<IModelBackend> backends)
     {
+        ArgumentNullException.ThrowIfNull(backends);
         var options = builder.Configuration.GetSection(ModelOptions.Section).Get<ModelOptions>() ?? new ModelOptions();
         options.Validate();
-        builder.Services.AddSingleton(sp => new ModelHost(sp.GetRequiredService<ServiceEntry>().FullName, trainable, options));
+        var backend = ModelBackends.Select(backends, options.Backend);
+        builder.Services.AddSingleton(sp => new ModelHost(sp.GetRequiredService<ServiceEntry>().FullName, trainable, options, backend));
         builder.Services.AddSingleton<ModelOperations>();
         builder.Services.AddHostedService<ModelLoader>();
         builder.Services.AddHealthChecks().AddCheck<ModelLoadedHealthCheck>(ModelLoadedHealthCheck.Name);

@@ -1,10 +1,11 @@
 using System.Threading.Channels;
-using Rlhf.Engine;
+using Rlhf.Models;
 using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Microsoft.AspNetCore.Authorization;
 using Rlhf.Contracts.V1;
+using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
 using Rlhf.ServiceDefaults.Authentication;
 
 namespace Rlhf.ModelServices;

@@ -1,9 +1,9 @@
-using Rlhf.Engine;
-using Rlhf.Engine.IO;
+using Rlhf.Models;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;
+using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
 using Rlhf.ServiceDefaults.Authentication;
 
 namespace Rlhf.ModelServices;

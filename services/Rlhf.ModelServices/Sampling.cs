@@ -1,8 +1,10 @@
-using Rlhf.Engine;
+using Rlhf.Models;
 using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
 using Rlhf.Contracts.V1;
+using GenerationOptions = Rlhf.Models.GenerationOptions;
+using ModelArchitecture = Rlhf.Models.ModelArchitecture;
 
 namespace Rlhf.ModelServices;
 
@@ -14,7 +16,7 @@ public static class Sampling
 
     /// <summary>Checks the parameters and converts them to engine options.</summary>
     /// <exception cref="RpcException">INVALID_ARGUMENT naming the field and its range.</exception>
-    public static GenerationOptions ToOptions(SamplingParams? p, ModelConfig config)
+    public static GenerationOptions ToOptions(SamplingParams? p, ModelArchitecture config)
     {
         p ??= new SamplingParams();
         var temperature = p.HasTemperature ? p.Temperature : 1f;
@@ -49,10 +51,10 @@ public static class Sampling
     public static int SamplesPerPrompt(SamplingParams? p) => p is null || p.NumSamplesPerPrompt == 0 ? 1 : p.NumSamplesPerPrompt;
 
     /// <summary>The wire form of a finish reason.</summary>
-    public static Contracts.V1.FinishReason ToWire(Engine.FinishReason reason) => reason switch
+    public static Contracts.V1.FinishReason ToWire(Models.FinishReason reason) => reason switch
     {
-        Engine.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
-        Engine.FinishReason.Length => Contracts.V1.FinishReason.Length,
+        Models.FinishReason.Stop => Contracts.V1.FinishReason.Stop,
+        Models.FinishReason.Length => Contracts.V1.FinishReason.Length,
         _ => Contracts.V1.FinishReason.Unspecified,
     };
 

@@ -1,6 +1,6 @@
 using System.Text;
 using Google.Protobuf.Collections;
-using Rlhf.Engine;
+using Rlhf.Models;
 using Rlhf.Tokenizers;
 using Grpc.Core;
 using Rlhf.Contracts;
@@ -29,7 +29,7 @@ public enum SequenceKind
 /// <param name="Tokenizer">Tokenizer for text sequences; null accepts ids only.</param>
 /// <param name="MaxBatchSize">Most sequences per request.</param>
 /// <param name="MaxTextBytes">Longest prompt or response text, UTF-8 bytes.</param>
-public sealed record SequenceDecoder(ModelConfig Config, Llama2Tokenizer? Tokenizer, int MaxBatchSize, int MaxTextBytes)
+public sealed record SequenceDecoder(Rlhf.Models.ModelArchitecture Config, Llama2Tokenizer? Tokenizer, int MaxBatchSize, int MaxTextBytes)
 {
     /// <summary>Decodes and validates a batch.</summary>
     /// <param name="sequences">The request's sequences.</param>

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Rlhf.Contracts;
-using Rlhf.Engine.IO;
 
 namespace Rlhf.ModelServices;
 

@@ -74,3 +74,18 @@ public interface IModelBackend
     /// <exception cref="InvalidDataException">The checkpoint is malformed, or uses a feature this backend does not support (named).</exception>
     ISequenceModel Load(string path, ModelLoadOptions options);
 }
+
+/// <summary>Choosing a backend by its configured name.</summary>
+public static class ModelBackends
+{
+    /// <summary>The backend of <paramref name="backends"/> named <paramref name="name"/> (case-insensitive, trimmed).</summary>
+    /// <exception cref="ModelBackendUnavailableException">None has that name; the message names it and those there are.</exception>
+    public static IModelBackend Select(IEnumerable<IModelBackend> backends, string name)
+    {
+        ArgumentNullException.ThrowIfNull(backends);
+        var wanted = (name ?? "").Trim().ToLowerInvariant();
+        var list = backends.ToList();
+        return list.FirstOrDefault(b => b.Name == wanted) ?? throw new ModelBackendUnavailableException(
+            $"Model:Backend={wanted} is not built into this program (it has {string.Join(", ", list.Select(b => b.Name))})");
+    }
+}

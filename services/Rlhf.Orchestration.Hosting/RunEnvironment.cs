@@ -34,13 +34,14 @@ public sealed class RunEnvironment : IAsyncDisposable
     public IReadOnlyCollection<ModelRole> EmbeddedRoles => _suite.Roles;
 
     /// <summary>Starts the in-process services the config needs and connects to all four.</summary>
-    /// <param name="config">The run's configuration (<c>*_url</c> empty = in-process, <c>threads</c>, <c>service_retry_seconds</c>).</param>
+    /// <param name="config">The run's configuration (<c>*_url</c> empty = in-process, <c>threads</c>, <c>model_backend</c> / <c>model_device</c> / <c>model_dtype</c>, <c>service_retry_seconds</c>).</param>
     /// <param name="hosts">The compositions of the model services (for those hosted in this process).</param>
     /// <param name="apiKey">API key for remote services; null reads <see cref="RlhfEnvironment.ApiKeyVariable"/>.</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
     public static async Task<RunEnvironment> StartAsync(PpoConfig config, EmbeddedHosts hosts, string? apiKey, CancellationToken cancellationToken)
     {
-        var suite = await EmbeddedSuite.StartAsync(hosts, EmbeddedModels(config), config.Threads, cancellationToken).ConfigureAwait(false);
+        var suite = await EmbeddedSuite.StartAsync(hosts, EmbeddedModels(config),
+            new EmbeddedRuntime(config.Threads, config.ModelBackend, config.ModelDevice, config.ModelDtype), cancellationToken).ConfigureAwait(false);
         try
         {
             string Url(ModelRole role, string configured) => configured.Length > 0 ? configured : suite.Address(role).ToString();

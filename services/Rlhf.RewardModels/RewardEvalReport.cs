@@ -1,4 +1,5 @@
 using Rlhf.Engine.IO;
+using Rlhf.ModelServices;
 namespace Rlhf.RewardModels;
 
 /// <summary>What <see cref="RewardModelEvaluator.Evaluate"/> measured.</summary>

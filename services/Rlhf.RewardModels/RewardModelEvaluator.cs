@@ -1,6 +1,7 @@
 using Rlhf.Data;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
+using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
 using Rlhf.Orchestration.Runs;
 

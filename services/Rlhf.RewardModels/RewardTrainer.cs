@@ -5,6 +5,7 @@ using System.Text.Json;
 using Rlhf.Alignment;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
+using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
 using Rlhf.Engine.Training;
 using Rlhf.Orchestration.Config;
@@ -199,7 +200,7 @@ public sealed class RewardTrainer
                 [MaxSeqLenKey] = maxSeqLen,
                 ["dataset_kind"] = ConfigNames.ToSnakeCase(c.Dataset.Kind.ToString()),
             }), tokenizerPath: c.Tokenizer);
-        calibration.Save(modelDir);
+        AtomicFile.WriteAllText(Path.Combine(modelDir, RewardCalibration.FileName), calibration.ToJson() + "\n");
         var wall = clock.Elapsed;
         WriteSummary(Path.Combine(outputDir, "summary.json"), step, bestStep, bestEval, stoppedEarly, calibration, wall);
         _log.WriteLine(string.Create(CultureInfo.InvariantCulture,

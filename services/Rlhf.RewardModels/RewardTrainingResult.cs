@@ -1,4 +1,5 @@
 using Rlhf.Engine.IO;
+using Rlhf.ModelServices;
 using Rlhf.Engine;
 
 namespace Rlhf.RewardModels;

@@ -87,8 +87,8 @@ internal static class PpoBenchmark
         if (Directory.Exists(sst2))
             return (sst2, "the SST-2 reward model (runs/reward-sst2/model)");
 
-        using var model = EngineSequenceModel.Load(Path.Combine(BenchPaths.DataDir, "stories260K.bin"), new EngineOptions { Threads = 1 },
-            tokenizerPath: Path.Combine(BenchPaths.DataDir, "tok512.bin"));
+        using var model = Rlhf.Models.Native.NativeSequenceModel.Load(Path.Combine(BenchPaths.DataDir, "stories260K.bin"),
+            new Rlhf.Models.ModelLoadOptions { Threads = 1, TokenizerPath = Path.Combine(BenchPaths.DataDir, "tok512.bin") });
         var rng = new Xoshiro256StarStar(ScoreHeadSeed);
         var std = 1.0 / Math.Sqrt(model.Model.Config.Dim);
         var weight = model.Model.Parameters.Single(p => p.Name == "score.weight").Data.Span;

@@ -23,6 +23,24 @@ public sealed partial class DockerfileTests
     }
 
     [Fact]
+    public void Bases_Dockerfile_UbuntuNobleWhoseLibstdcxxLoadsTorchSharp()
+    {
+        // libLibTorchSharp.so needs GLIBCXX_3.4.32 (GCC 13); noble has GCC 14's libstdc++, Debian 12 (bookworm) does not.
+        foreach (var stage in File.Stages)
+            Assert.EndsWith("-noble", stage.BaseImage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Publish_BuildStage_PassesTorchBackendWithCpuDefault()
+    {
+        var build = File.Stages[0];
+
+        Assert.Contains(build.Instructions, i => i.Keyword == "ARG" && i.Arguments == "TORCH_BACKEND=cpu");
+        Assert.Contains(build.Instructions, i => i.Keyword == "RUN" && i.Arguments.Contains("TORCH_BACKEND=\"${TORCH_BACKEND}\" bash deploy/docker/publish.sh", StringComparison.Ordinal));
+        Assert.Contains("-p:TorchBackend=\"$torch_backend\"", System.IO.File.ReadAllText(Path.Combine(RepoPaths.Deploy, "docker", "publish.sh")), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void FromLines_Dockerfile_PinAPatchVersionTag()
     {
         foreach (var stage in File.Stages)

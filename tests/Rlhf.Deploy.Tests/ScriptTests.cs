@@ -41,6 +41,26 @@ public sealed class ScriptTests
     }
 
     [Fact]
+    public void BuildImages_DryRunTorchBackendCuda_BuildsTheCudaLibtorchTaggedCuda()
+    {
+        var result = Bash("deploy/build-images.sh", new Dictionary<string, string?> { ["VERSION"] = "1.2.3", ["TORCH_BACKEND"] = "cuda" }, "--dry-run", "policy");
+
+        Assert.True(result.ExitCode == 0, result.Output);
+        var line = Assert.Single(result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("--build-arg TORCH_BACKEND=cuda ", line);
+        Assert.Contains("-t rlhf/policy:1.2.3-cuda ", line);
+    }
+
+    [Fact]
+    public void BuildImages_UnknownTorchBackend_RefusedWithExit2()
+    {
+        var result = Bash("deploy/build-images.sh", new Dictionary<string, string?> { ["VERSION"] = "1.2.3", ["TORCH_BACKEND"] = "rocm" }, "--dry-run", "policy");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("TORCH_BACKEND must be cpu or cuda, got 'rocm'", result.StandardError);
+    }
+
+    [Fact]
     public void BuildImages_WithoutVersion_TagsFromGitDescribe()
     {
         var result = Bash("deploy/build-images.sh", new Dictionary<string, string?> { ["VERSION"] = null }, "--dry-run", "reward");

@@ -1,3 +1,4 @@
+using Rlhf.ModelServices;
 using Rlhf.Engine.IO;
 namespace Rlhf.RewardModels.Tests;
 

@@ -1,3 +1,4 @@
+using Rlhf.ModelServices;
 using Rlhf.Engine.IO;
 using Rlhf.RewardModels.Tests.Infrastructure;
 

@@ -10,7 +10,7 @@ public sealed class CalibrationTests
     public async Task ScoreResponses_CheckpointWithCalibration_ScoresAreStandardized()
     {
         var dir = TestData.CreateRewardCheckpoint(Path.Combine(TestData.ScratchDir, "calibrated-" + Guid.NewGuid().ToString("N")[..6]), headSeed: 1);
-        new RewardCalibration(Mean: 0.75, Std: 2.5, Count: 100, ReferenceSet: "test").Save(dir);
+        File.WriteAllText(Path.Combine(dir, RewardCalibration.FileName), new RewardCalibration(Mean: 0.75, Std: 2.5, Count: 100, ReferenceSet: "test").ToJson());
         await using var host = await ServiceHost.StartAsync(checkpoint: dir);
 
         var response = await host.Reward().ScoreResponsesAsync(ServiceHost.Texts(4, includeRawScores: true));

@@ -1,3 +1,4 @@
+using Rlhf.ModelServices;
 using Rlhf.Engine.IO;
 using Grpc.Core;
 using Rlhf.Contracts.V1;
@@ -67,7 +68,7 @@ public sealed class HotReloadTests
     public async Task LoadCheckpoint_EmptyPath_InvalidArgumentAndScoringUnchanged(string path)
     {
         var dir = TestData.CreateRewardCheckpoint(Path.Combine(TestData.ScratchDir, "calibrated-" + Guid.NewGuid().ToString("N")[..6]), headSeed: 1);
-        new RewardCalibration(Mean: 0.75, Std: 2.5, Count: 100, ReferenceSet: "test").Save(dir);
+        File.WriteAllText(Path.Combine(dir, RewardCalibration.FileName), new RewardCalibration(Mean: 0.75, Std: 2.5, Count: 100, ReferenceSet: "test").ToJson());
         await using var host = await ServiceHost.StartAsync(checkpoint: dir);
         var client = host.Reward();
         var before = await client.ScoreResponsesAsync(ServiceHost.Texts(3, includeRawScores: true));
@@ -104,7 +105,7 @@ public sealed class HotReloadTests
     public async Task LoadCheckpoint_CheckpointWithCalibration_ScoresUseTheNewCalibration()
     {
         var calibrated = TestData.CreateRewardCheckpoint(Path.Combine(TestData.ScratchDir, "calibrated-" + Guid.NewGuid().ToString("N")[..6]), headSeed: 2);
-        new RewardCalibration(Mean: -0.5, Std: 4, Count: 10, ReferenceSet: "test").Save(calibrated);
+        File.WriteAllText(Path.Combine(calibrated, RewardCalibration.FileName), new RewardCalibration(Mean: -0.5, Std: 4, Count: 10, ReferenceSet: "test").ToJson());
         await using var host = await ServiceHost.StartAsync();
         var client = host.Reward();
         var uncalibrated = await client.ScoreResponsesAsync(ServiceHost.Texts(3, includeRawScores: true));

@@ -96,7 +96,7 @@ public sealed class HealthTests
         var broken = TestData.CheckpointDirectory(dir.Sub("broken"));
         File.WriteAllText(Path.Combine(broken, RewardCalibration.FileName), """{"mean": 0.5, "std": 0, "count": 10}""");
         var good = TestData.CheckpointDirectory(dir.Sub("good"));
-        new RewardCalibration(0.5, 2, 10, "test").Save(good);
+        File.WriteAllText(Path.Combine(good, RewardCalibration.FileName), new RewardCalibration(0.5, 2, 10, "test").ToJson());
         await using var reward = await RunningService.StartAsync(ServiceCatalog.Reward, new Dictionary<string, string?> { ["Model:Checkpoint"] = broken });
         var client = new RewardService.RewardServiceClient(reward.Channel);
 

@@ -29,7 +29,7 @@ public sealed class InProcessOperationsTests : IDisposable
         {
             Checkpoint = TestData.Data(TestData.Stories260K), Tokenizer = TestData.Data(TestData.Tok512), Threads = 1, ForwardExpirySeconds = 60,
         };
-        _host = new ModelHost("rlhf.v1.PolicyService", trainable: true, options, _clock);
+        _host = new ModelHost("rlhf.v1.PolicyService", trainable: true, options, new Rlhf.Models.Native.NativeBackend(), _clock);
         _host.Load();
         _operations = new ModelOperations(_host);
     }

@@ -1,5 +1,5 @@
 using Google.Protobuf.Collections;
-using Rlhf.Engine;
+using Rlhf.Models;
 using Grpc.Core;
 using Rlhf.ModelServices;
 using Rlhf.Contracts.V1;
@@ -10,7 +10,7 @@ namespace Rlhf.Services.Tests;
 /// <summary>Request validation and text encoding of the model services' sequences.</summary>
 public sealed class SequenceDecoderTests
 {
-    private static readonly ModelConfig Stories260KConfig = new(Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKvHeads: 4, VocabSize: 512, MaxSeqLen: 512);
+    private static readonly Rlhf.Models.ModelArchitecture Stories260KConfig = new("llama", Dim: 64, HiddenDim: 172, NLayers: 5, NHeads: 8, NKvHeads: 4, VocabSize: 512, MaxSeqLen: 512);
 
     private static SequenceDecoder Decoder(bool withTokenizer = true, int maxTextBytes = 1000) =>
         new(Stories260KConfig, withTokenizer ? Probes.Tokenizer : null, MaxBatchSize: 8, MaxTextBytes: maxTextBytes);

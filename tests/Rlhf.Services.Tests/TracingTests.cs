@@ -71,17 +71,17 @@ public sealed class TracingTests
         Assert.All(during, s => Assert.Equal(iteration.TraceId, s.TraceId));
     }
 
-    [Theory]
+    [DataTheory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task AddServiceDefaults_EmbeddedHostLeavesTracingToTheProgramThatEmbedsIt(bool embedded)
     {
-        var settings = new Dictionary<string, string?>(EmbeddedSuite.HostSettings(new EmbeddedModel(TestData.Data(TestData.Stories260K), TestData.Data(TestData.Tok512)), threads: 1))
+        var settings = new Dictionary<string, string?>(EmbeddedSuite.HostSettings(new EmbeddedModel(TestData.Data(TestData.Stories260K), TestData.Data(TestData.Tok512)), new EmbeddedRuntime(Threads: 1)))
         {
             ["Host:Embedded"] = embedded ? "true" : "false",
         };
 
-        // built, never started: the model is not loaded
+        // built, never started: the model is not loaded (the checkpoint must exist: the host checks it while it is built)
         await using var app = OrchestratorServiceHost.ModelServiceHosts.Reward(["--urls", "http://127.0.0.1:0"], settings);
 
         // one tracer provider per process: a provider per embedded host would export every span once per host

@@ -1,12 +1,17 @@
 using System.CommandLine;
-using Rlhf.Engine;
 using Rlhf.Engine.IO;
+using Rlhf.Models;
+using Rlhf.Models.Native;
+using Rlhf.Models.Torch;
 using Rlhf.Tokenizers;
 using Rlhf.Orchestration.Runs;
 
 namespace Rlhf.Cli.Commands;
 
-/// <summary><c>rlhf generate</c>: samples a continuation of a prompt with the engine and prints only the continuation.</summary>
+/// <summary>
+/// <c>rlhf generate</c>: samples a continuation of a prompt on a model backend (<c>--backend native|torch</c>,
+/// <c>--device</c>) and prints only the continuation. A backend or device that cannot run here exits 2 with one line (ExitCodePolicy).
+/// </summary>
 public static class GenerateCommand
 {
     /// <summary>Builds the command.</summary>
@@ -20,10 +25,12 @@ public static class GenerateCommand
         var topK = new Option<int>("--top-k") { Description = "Keep the k most likely tokens; 0 disables", DefaultValueFactory = _ => 0 };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens to generate", DefaultValueFactory = _ => 256 };
         var seed = new Option<ulong>("--seed") { Description = "RNG seed", DefaultValueFactory = _ => 1UL };
-        var threads = new Option<int>("--threads") { Description = "Engine threads", DefaultValueFactory = _ => 1 };
+        var threads = new Option<int>("--threads") { Description = "Backend threads", DefaultValueFactory = _ => 1 };
+        var backend = new Option<string>("--backend") { Description = "Model backend: native (the CPU engine) or torch (TorchSharp)", DefaultValueFactory = _ => "native" };
+        var device = new Option<string>("--device") { Description = "Device: cpu, cuda or cuda:N (torch only)", DefaultValueFactory = _ => "cpu" };
         var command = new Command("generate", "Sample a continuation of a prompt and print only the continuation.")
         {
-            model, tokenizer, prompt, temperature, topP, topK, maxNewTokens, seed, threads,
+            model, tokenizer, prompt, temperature, topP, topK, maxNewTokens, seed, threads, backend, device,
         };
         command.SetAction(parse =>
         {
@@ -37,11 +44,12 @@ public static class GenerateCommand
             if (!File.Exists(tokenizerPath))
                 throw new FileNotFoundException($"--tokenizer {tokenizerPath}: no such file; give a llama2.c tokenizer.bin (e.g. ../shared/data/tok512.bin)", tokenizerPath);
             var tok = Llama2Tokenizer.Load(tokenizerPath);
-            var llama = ModelFiles.Load(modelPath, new EngineOptions { Threads = Math.Max(1, parse.GetValue(threads)) });
+            using var llama = ModelBackends.Select([new NativeBackend(), new TorchBackend()], parse.GetValue(backend) ?? "native").Load(modelPath,
+                new ModelLoadOptions { Threads = Math.Max(1, parse.GetValue(threads)), Device = parse.GetValue(device) ?? "cpu" });
             var promptIds = tok.Encode(parse.GetValue(prompt) ?? "", bos: true);
-            var maxNew = Math.Min(parse.GetValue(maxNewTokens), llama.Config.MaxSeqLen - promptIds.Length);
+            var maxNew = Math.Min(parse.GetValue(maxNewTokens), llama.Architecture.MaxSeqLen - promptIds.Length);
             if (maxNew < 1)
-                throw new ArgumentException($"the prompt has {promptIds.Length} tokens; the model's context is {llama.Config.MaxSeqLen}");
+                throw new ArgumentException($"the prompt has {promptIds.Length} tokens; the model's context is {llama.Architecture.MaxSeqLen}");
             var result = llama.Generate([promptIds], new GenerationOptions
             {
                 MaxNewTokens = maxNew,

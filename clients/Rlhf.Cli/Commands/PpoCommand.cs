@@ -42,9 +42,11 @@ public static class PpoCommand
         var resume = new Option<DirectoryInfo>("--resume") { Description = "Resume the run in this directory from its latest checkpoint (uses its config.yaml unless --config is given); a runs/<name>/latest link works" };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start over in output_dir, deleting the run already there (without it a new run refuses a directory that holds one)" };
         var helpConfig = new Option<bool>("--help-config") { Description = "Print every config key of rlhf ppo and rlhf train-reward (type, default, range, meaning; docs/configuration.md) and exit" };
+        var backend = new Option<string>("--backend") { Description = "Backend of the in-process model services: native or torch (= --set model_backend=…)" };
+        var device = new Option<string>("--device") { Description = "Device of the in-process model services: cpu, cuda or cuda:N (= --set model_device=…)" };
         var command = new Command("ppo", "Run RLHF (PPO, GRPO or RLOO) against the policy, reference, critic and reward services.")
         {
-            config, sets, gates, resume, overwrite, helpConfig,
+            config, sets, gates, resume, overwrite, helpConfig, backend, device,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -59,6 +61,10 @@ public static class PpoCommand
             var configPath = parse.GetValue(config)?.FullName
                 ?? (resumeDir is not null ? Path.Combine(resumeDir, "config.yaml") : throw new ConfigException("--config FILE is required (or --resume DIR, which uses DIR/config.yaml)"));
             var overrides = (parse.GetValue(sets) ?? []).ToList();
+            if (parse.GetValue(backend) is { } b)
+                overrides.Add($"model_backend={b}");
+            if (parse.GetValue(device) is { } d)
+                overrides.Add($"model_device={d}");
             if (resumeDir is not null)
                 overrides.Add($"output_dir={resumeDir}");
             var ppo = ConfigLoader.Load<PpoConfig>(configPath, overrides, Environment.CurrentDirectory);

@@ -189,6 +189,15 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(0), Description("CPU threads per in-process model; 0 = all cores.")]
     public int Threads { get; set; }
 
+    [Description("Model backend of the in-process model services (Model:Backend): native (the CPU engine) or torch (TorchSharp).")]
+    public string ModelBackend { get; set; } = "native";
+
+    [Description("Device of the in-process model services (Model:Device): cpu, cuda or cuda:N (torch only).")]
+    public string ModelDevice { get; set; } = "cpu";
+
+    [Description("Parameter type of the in-process model services (Model:Dtype): float32 or bfloat16 (torch only).")]
+    public string ModelDtype { get; set; } = "float32";
+
     [ConfigRange(0, 3600), Description("Seconds of jittered backoff for which idempotent calls to a model service are retried while it is UNAVAILABLE (e.g. a restarting reward or reference service); 0 = no retries. Backward and OptimizerStep are never retried.")]
     public double ServiceRetrySeconds { get; set; } = 30;
 
@@ -224,6 +233,18 @@ public sealed class PpoConfig : IConfigSection
             errors.Add("reward_model is required (or set reward_url)");
         if (Tokenizer.Length == 0)
             errors.Add("tokenizer is required (a llama2.c tokenizer.bin)");
+        if (ModelBackend is not ("native" or "torch"))
+            errors.Add($"{prefix}model_backend must be native or torch (got '{ModelBackend}')");
+        try
+        {
+            Rlhf.Models.ModelLoadOptions.ParseDevice(ModelDevice);
+        }
+        catch (ArgumentException)
+        {
+            errors.Add($"{prefix}model_device must be cpu, cuda or cuda:N (got '{ModelDevice}')");
+        }
+        if (ModelDtype is not ("float32" or "bfloat16"))
+            errors.Add($"{prefix}model_dtype must be float32 or bfloat16 (got '{ModelDtype}')");
         foreach (var (key, url) in new[] { ("policy_url", PolicyUrl), ("reference_url", ReferenceUrl), ("critic_url", CriticUrl), ("reward_url", RewardUrl) })
         {
             if (Rlhf.Client.ServiceAddress.ConfigError(prefix + key, url) is { } error)

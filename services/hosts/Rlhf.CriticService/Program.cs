@@ -1,5 +1,7 @@
 using Rlhf.Contracts;
 using Rlhf.ModelServices;
+using Rlhf.Models.Native;
+using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
 return await ServiceHostRunner.RunAsync(ServiceCatalog.Critic, args, a => Rlhf.Hosts.CriticServiceHost.Build(a));
@@ -15,7 +17,7 @@ namespace Rlhf.Hosts
         {
             var builder = ServiceDefaultsExtensions.CreateBuilder(args, settings, configure);
             builder.AddServiceDefaults(ServiceCatalog.Critic);
-            builder.AddModel(trainable: true);
+            builder.AddModel(trainable: true, [new NativeBackend(), new TorchBackend()]);
             builder.Services.AddSingleton<CriticServiceImpl>();
 
             var app = builder.Build();

@@ -1,5 +1,7 @@
 using Rlhf.Contracts;
 using Rlhf.ModelServices;
+using Rlhf.Models.Native;
+using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
 return await ServiceHostRunner.RunAsync(ServiceCatalog.Policy, args, a => Rlhf.Hosts.PolicyServiceHost.Build(a));
@@ -15,7 +17,7 @@ namespace Rlhf.Hosts
         {
             var builder = ServiceDefaultsExtensions.CreateBuilder(args, settings, configure);
             builder.AddServiceDefaults(ServiceCatalog.Policy);
-            builder.AddModel(trainable: true);
+            builder.AddModel(trainable: true, [new NativeBackend(), new TorchBackend()]);
             builder.Services.AddSingleton<PolicyServiceImpl>();
 
             var app = builder.Build();

@@ -1,5 +1,7 @@
 using Rlhf.Contracts;
 using Rlhf.ModelServices;
+using Rlhf.Models.Native;
+using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
 return await ServiceHostRunner.RunAsync(ServiceCatalog.Reference, args, a => Rlhf.Hosts.ReferenceServiceHost.Build(a));
@@ -15,7 +17,7 @@ namespace Rlhf.Hosts
         {
             var builder = ServiceDefaultsExtensions.CreateBuilder(args, settings, configure);
             builder.AddServiceDefaults(ServiceCatalog.Reference);
-            builder.AddModel(trainable: false);
+            builder.AddModel(trainable: false, [new NativeBackend(), new TorchBackend()]);
             builder.Services.AddSingleton<ReferenceServiceImpl>();
 
             var app = builder.Build();

@@ -1,5 +1,7 @@
 using Rlhf.Contracts;
 using Rlhf.ModelServices;
+using Rlhf.Models.Native;
+using Rlhf.Models.Torch;
 using Rlhf.ServiceDefaults;
 
 return await ServiceHostRunner.RunAsync(ServiceCatalog.Reward, args, a => Rlhf.Hosts.RewardServiceHost.Build(a));
@@ -15,7 +17,7 @@ namespace Rlhf.Hosts
         {
             var builder = ServiceDefaultsExtensions.CreateBuilder(args, settings, configure);
             builder.AddServiceDefaults(ServiceCatalog.Reward);
-            builder.AddModel(trainable: false);
+            builder.AddModel(trainable: false, [new NativeBackend(), new TorchBackend()]);
             builder.AddRewardScoring();
             builder.Services.AddSingleton<RewardServiceImpl>();
 

@@ -35,7 +35,7 @@ internal static class TestData
     /// </summary>
     public static string CreateRewardCheckpoint(string directory, int headSeed)
     {
-        using var model = EngineSequenceModel.Load(Model, new EngineOptions { Threads = 1 }, tokenizerPath: Tokenizer);
+        using var model = Rlhf.Models.Native.NativeSequenceModel.Load(Model, new Rlhf.Models.ModelLoadOptions { Threads = 1, TokenizerPath = Tokenizer });
         foreach (var p in model.Model.Parameters)
         {
             var data = p.Data.Span;

@@ -18,7 +18,7 @@ internal static class TestData
     /// <summary>Saves stories260K as a checkpoint directory (no calibration.json) at <paramref name="directory"/>.</summary>
     public static string CheckpointDirectory(string directory)
     {
-        using var model = EngineSequenceModel.Load(Model, new EngineOptions { Threads = 1 }, tokenizerPath: Tokenizer);
+        using var model = Rlhf.Models.Native.NativeSequenceModel.Load(Model, new Rlhf.Models.ModelLoadOptions { Threads = 1, TokenizerPath = Tokenizer });
         model.SaveCheckpoint(directory, includeOptimizerState: false);
         return directory;
     }

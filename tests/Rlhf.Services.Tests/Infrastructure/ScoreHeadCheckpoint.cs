@@ -19,8 +19,8 @@ internal static class ScoreHeadCheckpoint
     private static string Create()
     {
         var dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"rlhf-svctests-scorehead-{Environment.ProcessId}-{Guid.NewGuid():N}");
-        using var model = EngineSequenceModel.Load(TestData.Data(TestData.Stories260K), new EngineOptions { Threads = 1 },
-            tokenizerPath: TestData.Data(TestData.Tok512));
+        using var model = Rlhf.Models.Native.NativeSequenceModel.Load(TestData.Data(TestData.Stories260K),
+            new Rlhf.Models.ModelLoadOptions { Threads = 1, TokenizerPath = TestData.Data(TestData.Tok512) });
         var weight = model.Model.Parameters.Single(p => p.Name == "score.weight").Data.Span;
         var rng = new Xoshiro256StarStar(20260101);
         for (var i = 0; i < weight.Length; i++)

@@ -20,7 +20,7 @@ DESCRIPTOR = _descriptor.FileDescriptor(
   name='rlhf/v1/common.proto',
   package='rlhf.v1',
   syntax='proto3',
-  serialized_pb=_b('\n\x14rlhf/v1/common.proto\x12\x07rlhf.v1\"`\n\x08Sequence\x12\x12\n\nprompt_ids\x18\x01 \x03(\x05\x12\x14\n\x0cresponse_ids\x18\x02 \x03(\x05\x12\x13\n\x0bprompt_text\x18\x03 \x01(\t\x12\x15\n\rresponse_text\x18\x04 \x01(\t\"/\n\x0cPackedFloats\x12\x0e\n\x06values\x18\x01 \x03(\x02\x12\x0f\n\x07lengths\x18\x02 \x03(\x05\"\xa1\x01\n\x0eSamplingParams\x12\x13\n\x0btemperature\x18\x01 \x01(\x02\x12\r\n\x05top_p\x18\x02 \x01(\x02\x12\r\n\x05top_k\x18\x03 \x01(\x05\x12\x16\n\x0emax_new_tokens\x18\x04 \x01(\x05\x12\x16\n\x0estop_token_ids\x18\x05 \x03(\x05\x12\x0c\n\x04seed\x18\x06 \x01(\x04\x12\x1e\n\x16num_samples_per_prompt\x18\x07 \x01(\x05\"H\n\x0cModelVersion\x12\x15\n\rcheckpoint_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x13\n\x0binstance_id\x18\x03 \x01(\t\"\xad\x01\n\x11ModelArchitecture\x12\x0b\n\x03\x64im\x18\x01 \x01(\x05\x12\x12\n\nhidden_dim\x18\x02 \x01(\x05\x12\x10\n\x08n_layers\x18\x03 \x01(\x05\x12\x0f\n\x07n_heads\x18\x04 \x01(\x05\x12\x12\n\nn_kv_heads\x18\x05 \x01(\x05\x12\x12\n\nvocab_size\x18\x06 \x01(\x05\x12\x13\n\x0bmax_seq_len\x18\x07 \x01(\x05\x12\x17\n\x0ftied_embeddings\x18\x08 \x01(\x08\"\x15\n\x13GetModelInfoRequest\"\x81\x02\n\tModelInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x02 \x01(\t\x12*\n\x06\x63onfig\x18\x03 \x01(\x0b\x32\x1a.rlhf.v1.ModelArchitecture\x12\x17\n\x0fparameter_count\x18\x04 \x01(\x03\x12\x12\n\nvocab_size\x18\x05 \x01(\x05\x12\x1d\n\x15tokenizer_fingerprint\x18\x06 \x01(\t\x12,\n\rmodel_version\x18\x07 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\x12\x11\n\ttrainable\x18\x08 \x01(\x08\x12\x14\n\x0clease_run_id\x18\t \x01(\t\"B\n\x1b\x41\x63quireTrainingLeaseRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\"\\\n\x1c\x41\x63quireTrainingLeaseResponse\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"-\n\x1bReleaseTrainingLeaseRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\x1e\n\x1cReleaseTrainingLeaseResponse\"\xbe\x01\n\x0f\x42\x61\x63kwardRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x12\n\nforward_id\x18\x02 \x01(\t\x12,\n\rgrad_logprobs\x18\x03 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\x12-\n\x0egrad_entropies\x18\x04 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\x12*\n\x0bgrad_values\x18\x05 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\"G\n\x10\x42\x61\x63kwardResponse\x12\x0e\n\x06tokens\x18\x01 \x01(\x05\x12#\n\x1b\x61\x63\x63umulated_backward_passes\x18\x02 \x01(\x05\"l\n\x14OptimizerStepRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x15\n\rlearning_rate\x18\x02 \x01(\x02\x12\x15\n\rmax_grad_norm\x18\x03 \x01(\x02\x12\x16\n\x0egradient_scale\x18\x04 \x01(\x02\"X\n\x15OptimizerStepResponse\x12\x11\n\tgrad_norm\x18\x01 \x01(\x02\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"V\n\x15SaveCheckpointRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x1f\n\x17include_optimizer_state\x18\x03 \x01(\x08\"T\n\x16SaveCheckpointResponse\x12\x0c\n\x04path\x18\x01 \x01(\t\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"S\n\x15LoadCheckpointRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x1c\n\x14load_optimizer_state\x18\x03 \x01(\x08\"@\n\x16LoadCheckpointResponse\x12&\n\nmodel_info\x18\x01 \x01(\x0b\x32\x12.rlhf.v1.ModelInfo*_\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x42\x14\xaa\x02\x11Rlhf.Contracts.V1b\x06proto3')
+  serialized_pb=_b('\n\x14rlhf/v1/common.proto\x12\x07rlhf.v1\"`\n\x08Sequence\x12\x12\n\nprompt_ids\x18\x01 \x03(\x05\x12\x14\n\x0cresponse_ids\x18\x02 \x03(\x05\x12\x13\n\x0bprompt_text\x18\x03 \x01(\t\x12\x15\n\rresponse_text\x18\x04 \x01(\t\"/\n\x0cPackedFloats\x12\x0e\n\x06values\x18\x01 \x03(\x02\x12\x0f\n\x07lengths\x18\x02 \x03(\x05\"\xa1\x01\n\x0eSamplingParams\x12\x13\n\x0btemperature\x18\x01 \x01(\x02\x12\r\n\x05top_p\x18\x02 \x01(\x02\x12\r\n\x05top_k\x18\x03 \x01(\x05\x12\x16\n\x0emax_new_tokens\x18\x04 \x01(\x05\x12\x16\n\x0estop_token_ids\x18\x05 \x03(\x05\x12\x0c\n\x04seed\x18\x06 \x01(\x04\x12\x1e\n\x16num_samples_per_prompt\x18\x07 \x01(\x05\"H\n\x0cModelVersion\x12\x15\n\rcheckpoint_id\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\x13\n\x0binstance_id\x18\x03 \x01(\t\"\xad\x01\n\x11ModelArchitecture\x12\x0b\n\x03\x64im\x18\x01 \x01(\x05\x12\x12\n\nhidden_dim\x18\x02 \x01(\x05\x12\x10\n\x08n_layers\x18\x03 \x01(\x05\x12\x0f\n\x07n_heads\x18\x04 \x01(\x05\x12\x12\n\nn_kv_heads\x18\x05 \x01(\x05\x12\x12\n\nvocab_size\x18\x06 \x01(\x05\x12\x13\n\x0bmax_seq_len\x18\x07 \x01(\x05\x12\x17\n\x0ftied_embeddings\x18\x08 \x01(\x08\"\x15\n\x13GetModelInfoRequest\"\xb1\x02\n\tModelInfo\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x14\n\x0c\x61rchitecture\x18\x02 \x01(\t\x12*\n\x06\x63onfig\x18\x03 \x01(\x0b\x32\x1a.rlhf.v1.ModelArchitecture\x12\x17\n\x0fparameter_count\x18\x04 \x01(\x03\x12\x12\n\nvocab_size\x18\x05 \x01(\x05\x12\x1d\n\x15tokenizer_fingerprint\x18\x06 \x01(\t\x12,\n\rmodel_version\x18\x07 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\x12\x11\n\ttrainable\x18\x08 \x01(\x08\x12\x14\n\x0clease_run_id\x18\t \x01(\t\x12\x0f\n\x07\x62\x61\x63kend\x18\n \x01(\t\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\x12\r\n\x05\x64type\x18\x0c \x01(\t\"B\n\x1b\x41\x63quireTrainingLeaseRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x13\n\x0bttl_seconds\x18\x02 \x01(\x05\"\\\n\x1c\x41\x63quireTrainingLeaseResponse\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"-\n\x1bReleaseTrainingLeaseRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\"\x1e\n\x1cReleaseTrainingLeaseResponse\"\xbe\x01\n\x0f\x42\x61\x63kwardRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x12\n\nforward_id\x18\x02 \x01(\t\x12,\n\rgrad_logprobs\x18\x03 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\x12-\n\x0egrad_entropies\x18\x04 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\x12*\n\x0bgrad_values\x18\x05 \x01(\x0b\x32\x15.rlhf.v1.PackedFloats\"G\n\x10\x42\x61\x63kwardResponse\x12\x0e\n\x06tokens\x18\x01 \x01(\x05\x12#\n\x1b\x61\x63\x63umulated_backward_passes\x18\x02 \x01(\x05\"l\n\x14OptimizerStepRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x15\n\rlearning_rate\x18\x02 \x01(\x02\x12\x15\n\rmax_grad_norm\x18\x03 \x01(\x02\x12\x16\n\x0egradient_scale\x18\x04 \x01(\x02\"X\n\x15OptimizerStepResponse\x12\x11\n\tgrad_norm\x18\x01 \x01(\x02\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"V\n\x15SaveCheckpointRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x1f\n\x17include_optimizer_state\x18\x03 \x01(\x08\"T\n\x16SaveCheckpointResponse\x12\x0c\n\x04path\x18\x01 \x01(\t\x12,\n\rmodel_version\x18\x02 \x01(\x0b\x32\x15.rlhf.v1.ModelVersion\"S\n\x15LoadCheckpointRequest\x12\x0e\n\x06run_id\x18\x01 \x01(\t\x12\x0c\n\x04path\x18\x02 \x01(\t\x12\x1c\n\x14load_optimizer_state\x18\x03 \x01(\x08\"@\n\x16LoadCheckpointResponse\x12&\n\nmodel_info\x18\x01 \x01(\x0b\x32\x12.rlhf.v1.ModelInfo*_\n\x0c\x46inishReason\x12\x1d\n\x19\x46INISH_REASON_UNSPECIFIED\x10\x00\x12\x16\n\x12\x46INISH_REASON_STOP\x10\x01\x12\x18\n\x14\x46INISH_REASON_LENGTH\x10\x02\x42\x14\xaa\x02\x11Rlhf.Contracts.V1b\x06proto3')
 )
 
 _FINISHREASON = _descriptor.EnumDescriptor(
@@ -44,8 +44,8 @@ _FINISHREASON = _descriptor.EnumDescriptor(
   ],
   containing_type=None,
   options=None,
-  serialized_start=1909,
-  serialized_end=2004,
+  serialized_start=1957,
+  serialized_end=2052,
 )
 _sym_db.RegisterEnumDescriptor(_FINISHREASON)
 
@@ -438,6 +438,27 @@ _MODELINFO = _descriptor.Descriptor(
       message_type=None, enum_type=None, containing_type=None,
       is_extension=False, extension_scope=None,
       options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='backend', full_name='rlhf.v1.ModelInfo.backend', index=9,
+      number=10, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='device', full_name='rlhf.v1.ModelInfo.device', index=10,
+      number=11, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
+    _descriptor.FieldDescriptor(
+      name='dtype', full_name='rlhf.v1.ModelInfo.dtype', index=11,
+      number=12, type=9, cpp_type=9, label=1,
+      has_default_value=False, default_value=_b("").decode('utf-8'),
+      message_type=None, enum_type=None, containing_type=None,
+      is_extension=False, extension_scope=None,
+      options=None, file=DESCRIPTOR),
   ],
   extensions=[
   ],
@@ -451,7 +472,7 @@ _MODELINFO = _descriptor.Descriptor(
   oneofs=[
   ],
   serialized_start=618,
-  serialized_end=875,
+  serialized_end=923,
 )
 
 
@@ -488,8 +509,8 @@ _ACQUIRETRAININGLEASEREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=877,
-  serialized_end=943,
+  serialized_start=925,
+  serialized_end=991,
 )
 
 
@@ -526,8 +547,8 @@ _ACQUIRETRAININGLEASERESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=945,
-  serialized_end=1037,
+  serialized_start=993,
+  serialized_end=1085,
 )
 
 
@@ -557,8 +578,8 @@ _RELEASETRAININGLEASEREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1039,
-  serialized_end=1084,
+  serialized_start=1087,
+  serialized_end=1132,
 )
 
 
@@ -581,8 +602,8 @@ _RELEASETRAININGLEASERESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1086,
-  serialized_end=1116,
+  serialized_start=1134,
+  serialized_end=1164,
 )
 
 
@@ -640,8 +661,8 @@ _BACKWARDREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1119,
-  serialized_end=1309,
+  serialized_start=1167,
+  serialized_end=1357,
 )
 
 
@@ -678,8 +699,8 @@ _BACKWARDRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1311,
-  serialized_end=1382,
+  serialized_start=1359,
+  serialized_end=1430,
 )
 
 
@@ -730,8 +751,8 @@ _OPTIMIZERSTEPREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1384,
-  serialized_end=1492,
+  serialized_start=1432,
+  serialized_end=1540,
 )
 
 
@@ -768,8 +789,8 @@ _OPTIMIZERSTEPRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1494,
-  serialized_end=1582,
+  serialized_start=1542,
+  serialized_end=1630,
 )
 
 
@@ -813,8 +834,8 @@ _SAVECHECKPOINTREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1584,
-  serialized_end=1670,
+  serialized_start=1632,
+  serialized_end=1718,
 )
 
 
@@ -851,8 +872,8 @@ _SAVECHECKPOINTRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1672,
-  serialized_end=1756,
+  serialized_start=1720,
+  serialized_end=1804,
 )
 
 
@@ -896,8 +917,8 @@ _LOADCHECKPOINTREQUEST = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1758,
-  serialized_end=1841,
+  serialized_start=1806,
+  serialized_end=1889,
 )
 
 
@@ -927,8 +948,8 @@ _LOADCHECKPOINTRESPONSE = _descriptor.Descriptor(
   extension_ranges=[],
   oneofs=[
   ],
-  serialized_start=1843,
-  serialized_end=1907,
+  serialized_start=1891,
+  serialized_end=1955,
 )
 
 _MODELINFO.fields_by_name['config'].message_type = _MODELARCHITECTURE

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Rlhf.Engine.IO;
+namespace Rlhf.ModelServices;
 
 /// <summary>
-/// The score scale of a trained reward model, stored as <c>calibration.json</c> in its checkpoint directory:
+/// The score scale of a trained reward model (written by <c>Rlhf.RewardModels</c>' trainer, applied by the reward
+/// service, <see cref="ServedCalibration"/>), stored as <c>calibration.json</c> in its checkpoint directory:
 /// <c>{"mean": m, "std": s, "count": n, "reference_set": "…"}</c>. m and s are the mean and the population standard
 /// deviation of the model's raw scores r (reward units, the scalar head at the last token) over the n sequences of a
 /// reference set (held-out responses), so that the served score <c>(r − m) / s</c> has mean 0 and standard deviation 1
@@ -57,9 +58,6 @@ public sealed record RewardCalibration(double Mean, double Std, int Count, strin
         ["count"] = Count,
         ["reference_set"] = ReferenceSet,
     }.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-
-    /// <summary>Writes <c>calibration.json</c> into <paramref name="directory"/> atomically.</summary>
-    public void Save(string directory) => AtomicFile.WriteAllText(Path.Combine(directory, FileName), ToJson() + "\n");
 
     /// <summary>Reads <c>calibration.json</c> from a checkpoint directory, or null when it has none.</summary>
     /// <exception cref="InvalidDataException">The file is not an object with numbers mean, std &gt; 0, count and a string reference_set.</exception>
