@@ -6,9 +6,10 @@ using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Rlhf.Contracts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Contracts.V1;
 

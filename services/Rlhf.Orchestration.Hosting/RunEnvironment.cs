@@ -1,6 +1,7 @@
 using Rlhf.Client;
 using Rlhf.Data;
 using Rlhf.ModelServices;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Training;
 

@@ -1,6 +1,7 @@
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Topology.Tests.Infrastructure;
 

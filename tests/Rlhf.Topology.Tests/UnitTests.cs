@@ -9,6 +9,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.TestHost;
 using Rlhf.Contracts;
 using Rlhf.Hosts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.Tokenizers;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Cli.Commands;
 

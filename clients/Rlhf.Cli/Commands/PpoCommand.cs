@@ -1,8 +1,9 @@
 using System.CommandLine;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Hosts;
 

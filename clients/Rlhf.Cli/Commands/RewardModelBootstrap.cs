@@ -1,5 +1,6 @@
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;

@@ -1,6 +1,7 @@
 using System.CommandLine;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;

@@ -1,3 +1,4 @@
+using Rlhf.Configuration;
 using System.ComponentModel;
 using Rlhf.Alignment;
 
@@ -189,7 +190,7 @@ public sealed class PpoConfig : IConfigSection
         if (GroupSizeError() is { } groupSize)
             errors.Add(groupSize);
         if (MissingEosPenalty is { } penalty && !(penalty >= 0))
-            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigBinder.Format(penalty)})");
+            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigNames.Format(penalty)})");
         if (PolicyModel.Length == 0 && PolicyUrl.Length == 0)
             errors.Add("policy_model is required (or set policy_url)");
         if (RewardModel.Length == 0 && RewardUrl.Length == 0)

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Alignment;
 using Rlhf.Data;
 using Grpc.Core;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Contracts.V1;
 

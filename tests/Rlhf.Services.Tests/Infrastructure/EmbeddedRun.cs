@@ -1,5 +1,6 @@
 using Rlhf.Data;
 using Rlhf.Hosts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;

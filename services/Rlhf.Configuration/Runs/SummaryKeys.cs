@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>The keys of <c>summary.json</c> that every PPO run writes; gates name them (e.g. <c>kl&lt;=8</c>).</summary>
 public static class SummaryKeys
