@@ -75,18 +75,12 @@ public static class PpoCommand
 
     private static async Task<int> RunAsync(PpoConfig ppo, IReadOnlyList<Gate> gates, bool resume, CancellationToken cancellationToken)
     {
-        var prompts = RunEnvironment.LoadPrompts(ppo);
-        Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         var reporter = ProgressReporter.ForConsole();
-        await RewardModelBootstrap.EnsureAsync(ppo, reporter, cancellationToken).ConfigureAwait(false);
-
-        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"services: {environment.Endpoints}");
+        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, reporter, cancellationToken).ConfigureAwait(false);
         PpoRunResult result;
         try
         {
-            result = await PpoRun.RunAsync(ppo, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(ppo, prompts),
-                new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
+            result = await environment.RunAsync(new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
         }
         catch (ModelServiceRestartedException e)
         {
