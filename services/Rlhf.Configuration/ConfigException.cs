@@ -1,10 +1,13 @@
+using Rlhf.Contracts;
+
 namespace Rlhf.Configuration;
 
 /// <summary>
 /// A configuration could not be loaded: YAML syntax, an unknown key, a value of the wrong type, or a value outside
-/// its allowed range. <see cref="Exception.Message"/> lists every problem, one per line, each naming its key.
+/// its allowed range, or a config file that is missing or unreadable. <see cref="Exception.Message"/> lists every
+/// problem, one per line, each naming its key. Exit code <see cref="ExitCodes.Usage"/>.
 /// </summary>
-public class ConfigException : Exception
+public class ConfigException : Exception, IExitCodeException
 {
     /// <summary>Creates the exception from one or more problems.</summary>
     public ConfigException(IReadOnlyList<string> errors)
@@ -20,4 +23,7 @@ public class ConfigException : Exception
 
     /// <summary>The individual problems.</summary>
     public IReadOnlyList<string> Errors { get; }
+
+    /// <inheritdoc />
+    public int ExitCode => ExitCodes.Usage;
 }

@@ -15,16 +15,27 @@ namespace Rlhf.Configuration;
 public static class ConfigLoader
 {
     /// <summary>Loads <paramref name="yamlPath"/> with overrides. Throws <see cref="ConfigException"/> on any problem,
-    /// <see cref="FileNotFoundException"/> when the file is missing. <paramref name="environment"/> replaces the process
-    /// environment for <c>${NAME}</c> in paths (tests).</summary>
+    /// also when the file is missing or unreadable (a folder, no permission). <paramref name="environment"/> replaces
+    /// the process environment for <c>${NAME}</c> in paths (tests).</summary>
     public static T Load<T>(string yamlPath, IEnumerable<string>? overrides = null, string? overrideBaseDirectory = null,
         Func<string, string?>? environment = null)
         where T : class, IConfigSection, new()
     {
         var full = Path.GetFullPath(yamlPath);
+        if (Directory.Exists(full))
+            throw new ConfigException($"config file {yamlPath} is a folder; give the YAML file itself (e.g. examples/tinystories-positive.yaml)");
         if (!File.Exists(full))
-            throw new FileNotFoundException($"config file not found: {yamlPath}", full);
-        return Parse<T>(File.ReadAllText(full), Path.GetDirectoryName(full)!, overrides, overrideBaseDirectory, Path.GetFileName(full), environment);
+            throw new ConfigException($"config file {yamlPath} does not exist; check the path (the example configs are in examples/)");
+        string text;
+        try
+        {
+            text = File.ReadAllText(full);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"config file {yamlPath} cannot be read: {e.Message}");
+        }
+        return Parse<T>(text, Path.GetDirectoryName(full)!, overrides, overrideBaseDirectory, Path.GetFileName(full), environment);
     }
 
     /// <summary>Parses YAML text as if it were a file in <paramref name="baseDirectory"/>; see <see cref="Load{T}"/>.</summary>
@@ -56,6 +67,30 @@ public static class ConfigLoader
         ConfigBinder.Validate(config, "", errors);
         if (errors.Count > 0)
             throw new ConfigException(errors);
+    }
+
+    /// <summary>
+    /// Checks that the files and folders that path keys of a loaded config name exist, before a command starts work
+    /// on them: each of <paramref name="keys"/> (dotted, e.g. <c>prompts.path</c>) that is set must name an existing
+    /// file or folder.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The first key whose path does not exist; the message names the key, the
+    /// path and the fix (exit code 4).</exception>
+    public static void RequireInputs(IConfigSection config, params string[] keys)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        foreach (var key in keys)
+        {
+            object? value = config;
+            foreach (var part in key.Split('.'))
+            {
+                value = ConfigBinder.KeyedProperties(value!.GetType()).TryGetValue(part, out var property)
+                    ? property.GetValue(value)
+                    : throw new ArgumentException($"no config key '{key}' in {config.GetType().Name}", nameof(keys));
+            }
+            if (value is string { Length: > 0 } path && !File.Exists(path) && !Directory.Exists(path))
+                throw new FileNotFoundException($"{key}: {path} does not exist; check the path in the config, or set it with --set {key}=PATH", path);
+        }
     }
 
     /// <summary>Every valid dotted key of a config class (sections expanded), e.g. for help text.</summary>

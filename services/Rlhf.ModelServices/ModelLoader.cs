@@ -1,13 +1,14 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Rlhf.Contracts;
 
 namespace Rlhf.ModelServices;
 
 /// <summary>
 /// Loads the host's model in the background once the server has started, so that health can answer NOT_SERVING
-/// meanwhile. A load that fails logs one line naming the file and the problem and stops the host, which then exits
-/// non-zero.
+/// meanwhile. A load that fails logs one line naming the file and the problem, writes the same line to stderr, and
+/// stops the host, which then exits with the code of <see cref="ExitCodePolicy"/> (4 for a missing or corrupt file).
 /// </summary>
 public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime lifetime, ILogger<ModelLoader> logger) : BackgroundService
 {
@@ -22,8 +23,10 @@ public sealed partial class ModelLoader(ModelHost host, IHostApplicationLifetime
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
         {
-            LogLoadFailed(logger, host.ServiceName, host.Options.Checkpoint, e.Message);
-            Environment.ExitCode = 4;
+            var failure = ExitCodePolicy.Classify(e);
+            LogLoadFailed(logger, host.ServiceName, host.Options.Checkpoint, failure.Message);
+            await Console.Error.WriteLineAsync($"{host.ServiceName}: cannot load {host.Options.Checkpoint}: {failure.Message}").ConfigureAwait(false);
+            Environment.ExitCode = failure.ExitCode;
             lifetime.StopApplication();
         }
     }

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace Rlhf.ModelServices;
 
 /// <summary>The <c>Model</c> configuration section of a model service (appsettings, env <c>Model__Key</c>, <c>--Model:Key=</c>).</summary>
@@ -27,18 +29,27 @@ public sealed class ModelOptions
     /// <summary>Longest prompt or response text accepted, UTF-8 bytes. Default 16384.</summary>
     public int MaxTextBytes { get; set; } = 16384;
 
-    /// <summary>Throws with a message naming the key when the options are unusable.</summary>
+    /// <summary>Checks the options before the host starts; each message names the key and what to do.</summary>
+    /// <exception cref="OptionsValidationException">A value is unusable (exit code 2).</exception>
+    /// <exception cref="FileNotFoundException">The checkpoint or the tokenizer does not exist (exit code 4).</exception>
     public void Validate()
     {
+        var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(Checkpoint))
-            throw new InvalidOperationException("configuration key Model:Checkpoint (env Model__Checkpoint) is required: a llama2.c .bin file or a checkpoint directory");
+            failures.Add("configuration key Model:Checkpoint (env Model__Checkpoint) is required: a llama2.c .bin file or a checkpoint directory");
         if (ForwardStoreBytes < 1 << 20)
-            throw new InvalidOperationException("Model:ForwardStoreBytes must be at least 1 MiB");
+            failures.Add("Model:ForwardStoreBytes must be at least 1 MiB");
         if (ForwardExpirySeconds < 1)
-            throw new InvalidOperationException("Model:ForwardExpirySeconds must be at least 1");
+            failures.Add("Model:ForwardExpirySeconds must be at least 1");
         if (MaxBatchSize < 1)
-            throw new InvalidOperationException("Model:MaxBatchSize must be at least 1");
+            failures.Add("Model:MaxBatchSize must be at least 1");
         if (MaxTextBytes < 1)
-            throw new InvalidOperationException("Model:MaxTextBytes must be at least 1");
+            failures.Add("Model:MaxTextBytes must be at least 1");
+        if (failures.Count > 0)
+            throw new OptionsValidationException(Section, typeof(ModelOptions), failures);
+        if (!File.Exists(Checkpoint) && !Directory.Exists(Checkpoint))
+            throw new FileNotFoundException($"Model:Checkpoint {Checkpoint} does not exist; pass --Model:Checkpoint=PATH (a llama2.c .bin file or a checkpoint directory)", Checkpoint);
+        if (Tokenizer.Length > 0 && !File.Exists(Tokenizer))
+            throw new FileNotFoundException($"Model:Tokenizer {Tokenizer} does not exist; pass --Model:Tokenizer=FILE (a llama2.c tokenizer.bin) or leave it unset to use the checkpoint directory's own", Tokenizer);
     }
 }

@@ -28,8 +28,9 @@ public static class ModelServingExtensions
     }
 
     /// <summary>
-    /// The reward model's own part: the <c>Reward</c> section (<see cref="RewardServiceOptions"/>: micro-batching) and
-    /// its metrics (<see cref="RewardMetrics"/>).
+    /// The reward model's own part: the <c>Reward</c> section (<see cref="RewardServiceOptions"/>: micro-batching,
+    /// <c>Reward:RequireCalibration</c>), the served calibration (<see cref="ServedCalibration"/>) with its health check
+    /// (NOT_SERVING while the calibration is invalid, or missing when required), and its metrics (<see cref="RewardMetrics"/>).
     /// </summary>
     public static WebApplicationBuilder AddRewardScoring(this WebApplicationBuilder builder)
     {
@@ -37,6 +38,8 @@ public static class ModelServingExtensions
         options.Validate();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<RewardMetrics>();
+        builder.Services.AddSingleton<ServedCalibration>();
+        builder.Services.AddHealthChecks().AddCheck<RewardCalibrationHealthCheck>(RewardCalibrationHealthCheck.Name);
         return builder;
     }
 }

@@ -13,7 +13,8 @@ namespace Rlhf.ModelServices;
 /// prompt ++ response. Concurrent calls are micro-batched into one forward pass. Over-long sequences are truncated
 /// keeping their end. LoadCheckpoint hot-reloads weights and calibration; in-flight calls finish on the old weights.
 /// Each forward pass reads the calibration and the model version with the weights, so a response never mixes a
-/// reload's before and after.
+/// reload's before and after. Without a usable calibration (<see cref="ServedCalibration"/>: invalid, or missing while
+/// required) ScoreResponses answers FAILED_PRECONDITION and health reports NOT_SERVING.
 /// </summary>
 public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncDisposable
 {
@@ -21,15 +22,16 @@ public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncD
     private readonly MicroBatcher<TokenSequence, Scored>? _batcher;
 
     /// <summary>The calibration of the served weights; read and swapped only with exclusive access to the model.</summary>
-    private RewardCalibration _calibration;
+    private readonly ServedCalibration _calibration;
 
     /// <param name="operations">The served reward model.</param>
     /// <param name="options">Micro-batching options.</param>
+    /// <param name="calibration">The calibration of the served weights.</param>
     /// <param name="metrics">Where batch sizes are reported; may be null.</param>
-    public RewardServiceImpl(ModelOperations operations, RewardServiceOptions options, RewardMetrics? metrics = null)
+    public RewardServiceImpl(ModelOperations operations, RewardServiceOptions options, ServedCalibration calibration, RewardMetrics? metrics = null)
     {
         _operations = operations;
-        _calibration = RewardCalibration.LoadOrIdentity(Path.GetFullPath(operations.Host.Options.Checkpoint));
+        _calibration = calibration;
         Metrics = metrics;
         if (options.Batching)
             _batcher = new MicroBatcher<TokenSequence, Scored>(ScoreBatchAsync, options.MaxBatchSize, TimeSpan.FromMilliseconds(options.MaxWaitMs));
@@ -41,6 +43,7 @@ public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncD
     [Authorize(Scopes.Score)]
     public override async Task<ScoreResponsesResponse> ScoreResponses(ScoreResponsesRequest request, ServerCallContext context)
     {
+        _calibration.Require(); // fail fast; the forward pass reads it again with the weights
         var batch = _operations.Host.Decoder.Decode(request.Sequences, SequenceKind.PromptAndResponse, truncateKeepEnd: true);
         var scored = _batcher is null
             ? await ScoreBatchAsync(batch, context.CancellationToken).ConfigureAwait(false)
@@ -62,21 +65,15 @@ public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncD
     public override Task<ModelInfo> GetModelInfo(GetModelInfoRequest request, ServerCallContext context) =>
         Task.FromResult(_operations.GetModelInfo());
 
-    /// <summary>Hot-reloads weights and calibration.</summary>
+    /// <summary>Hot-reloads weights and calibration; a checkpoint whose calibration is unusable is refused with FAILED_PRECONDITION.</summary>
     [Authorize(Scopes.Train)]
     public override Task<LoadCheckpointResponse> LoadCheckpoint(LoadCheckpointRequest request, ServerCallContext context) =>
         _operations.LoadCheckpointAsync(request, path =>
         {
-            RewardCalibration calibration;
-            try
-            {
-                calibration = RewardCalibration.LoadOrIdentity(path);
-            }
-            catch (InvalidDataException e)
-            {
-                throw Rpc.Error(StatusCode.FailedPrecondition, e.Message);
-            }
-            return () => _calibration = calibration;
+            var calibration = _calibration.Read(path);
+            if (calibration.Problem is { } problem)
+                throw Rpc.Error(StatusCode.FailedPrecondition, problem);
+            return () => _calibration.Serve(calibration);
         }, context.CancellationToken);
 
     /// <summary>
@@ -90,7 +87,7 @@ public sealed class RewardServiceImpl : RewardService.RewardServiceBase, IAsyncD
         return _operations.Host.RunAsync<IReadOnlyList<Scored>>(m =>
         {
             var raw = m.Forward(batch, new ForwardOptions { ComputeLogprobs = false }).LastScalar;
-            var calibration = _calibration;
+            var calibration = _calibration.Require();
             var version = _operations.Host.Version;
             var scored = new Scored[raw.Length];
             for (var i = 0; i < raw.Length; i++)

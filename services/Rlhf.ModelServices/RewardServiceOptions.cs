@@ -1,6 +1,6 @@
 namespace Rlhf.ModelServices;
 
-/// <summary>The <c>Reward</c> configuration section: micro-batching of ScoreResponses.</summary>
+/// <summary>The <c>Reward</c> configuration section: micro-batching of ScoreResponses, and whether a calibration is required.</summary>
 public sealed class RewardServiceOptions
 {
     /// <summary>Configuration section name.</summary>
@@ -15,12 +15,19 @@ public sealed class RewardServiceOptions
     /// <summary>Longest wait for more requests after the first, milliseconds. Default 5.</summary>
     public int MaxWaitMs { get; set; } = 5;
 
+    /// <summary>
+    /// Refuse to score without a <c>calibration.json</c> next to the weights (health NOT_SERVING, ScoreResponses
+    /// FAILED_PRECONDITION) instead of serving raw scores. Default false: a llama2.c file or a directory without one
+    /// serves raw scores. A calibration that exists but is invalid is refused either way.
+    /// </summary>
+    public bool RequireCalibration { get; set; }
+
     /// <summary>Throws with a message naming the key when the options are unusable.</summary>
     public void Validate()
     {
         if (MaxBatchSize < 1)
-            throw new InvalidOperationException("Reward:MaxBatchSize must be at least 1");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(RewardServiceOptions), ["Reward:MaxBatchSize must be at least 1"]);
         if (MaxWaitMs < 0 || MaxWaitMs > 10_000)
-            throw new InvalidOperationException("Reward:MaxWaitMs must be in [0, 10000]");
+            throw new Microsoft.Extensions.Options.OptionsValidationException(Section, typeof(RewardServiceOptions), ["Reward:MaxWaitMs must be in [0, 10000]"]);
     }
 }

@@ -31,19 +31,30 @@ public sealed class OrchestratorOptions
     /// <summary>Runs that may iterate at the same time (others wait in PENDING). Default 1.</summary>
     public int MaxConcurrentRuns { get; set; } = 1;
 
+    /// <summary>
+    /// Deadline of each health probe of a configured model service, seconds (default 2; see
+    /// <see cref="ModelServicesHealthCheck"/>). Must be &gt; 0.
+    /// </summary>
+    public double HealthProbeSeconds { get; set; } = 2;
+
     /// <summary>Throws with a message naming the key when the options are unusable.</summary>
     public void Validate()
     {
         if (BaseConfig.Length > 0 && !File.Exists(BaseConfig))
-            throw new InvalidOperationException($"Orchestrator:BaseConfig '{BaseConfig}' does not exist");
+            throw Invalid($"Orchestrator:BaseConfig '{BaseConfig}' does not exist; pass --Orchestrator:BaseConfig=FILE (a PPO config, e.g. examples/tinystories-positive.yaml)");
         if (string.IsNullOrWhiteSpace(RunsDirectory))
-            throw new InvalidOperationException("Orchestrator:RunsDirectory must not be empty");
+            throw Invalid("Orchestrator:RunsDirectory must not be empty");
+        if (!(HealthProbeSeconds > 0) || !double.IsFinite(HealthProbeSeconds))
+            throw Invalid($"Orchestrator:HealthProbeSeconds must be > 0 (found {HealthProbeSeconds})");
         if (MaxConcurrentRuns < 1)
-            throw new InvalidOperationException("Orchestrator:MaxConcurrentRuns must be at least 1");
+            throw Invalid("Orchestrator:MaxConcurrentRuns must be at least 1");
         foreach (var (key, url) in new[] { ("PolicyUrl", PolicyUrl), ("ReferenceUrl", ReferenceUrl), ("CriticUrl", CriticUrl), ("RewardUrl", RewardUrl) })
         {
             if (Rlhf.Client.ServiceAddress.ConfigError($"{Section}:{key}", url) is { } error)
-                throw new InvalidOperationException(error);
+                throw Invalid(error);
         }
     }
+
+    private static Microsoft.Extensions.Options.OptionsValidationException Invalid(string failure) =>
+        new(Section, typeof(OrchestratorOptions), [failure]);
 }

@@ -162,7 +162,7 @@ public sealed partial class OrchestratorServiceImpl : OrchestratorService.Orches
             var config = _options.BaseConfig.Length > 0
                 ? ConfigLoader.Load<PpoConfig>(_options.BaseConfig, overrides, Environment.CurrentDirectory)
                 : ConfigLoader.Parse<PpoConfig>("", Environment.CurrentDirectory, overrides, Environment.CurrentDirectory, "defaults");
-            return (config, GateEvaluator.ParseAll(request.Gates));
+            return (config, GateEvaluator.ParseAll(request.Gates, SummaryKeys.All));
         }
         catch (ConfigException e)
         {

@@ -55,7 +55,7 @@ public sealed class RunEnvironment : IAsyncDisposable
     /// <param name="progress">Where the prompt count, the reward-model training and the addresses are reported; null = nowhere.</param>
     /// <param name="cancellationToken">Stops the start-up.</param>
     /// <exception cref="FileNotFoundException">prompts.path, a checkpoint or the tokenizer is missing.</exception>
-    /// <exception cref="Rlhf.Configuration.ConfigException">The reward model is missing and cannot be trained.</exception>
+    /// <exception cref="ConfigException">The reward model is missing and cannot be trained, or the critic is missing.</exception>
     public static async Task<RunEnvironment> StartAsync(PpoConfig config, EmbeddedHosts hosts, string? apiKey,
         ProgressReporter? progress, CancellationToken cancellationToken)
     {
@@ -64,6 +64,7 @@ public sealed class RunEnvironment : IAsyncDisposable
         var prompts = LoadPrompts(config);
         progress.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(config.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         await RewardModelBootstrap.EnsureAsync(config, progress, cancellationToken).ConfigureAwait(false);
+        ConfigLoader.RequireInputs(config, "reward_model", "critic_model");
         var suite = await EmbeddedSuite.StartAsync(hosts, EmbeddedModels(config), config.Threads, cancellationToken).ConfigureAwait(false);
         try
         {

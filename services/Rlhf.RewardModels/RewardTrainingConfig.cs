@@ -10,6 +10,7 @@ namespace Rlhf.RewardModels;
 /// </summary>
 public sealed class RewardTrainingConfig : IConfigSection
 {
+    [ConfigAlias(trl: "model_name_or_path")]
     [ConfigPath, Description("Base model the reward model starts from: llama2.c .bin or checkpoint directory (required).")]
     public string BaseModel { get; set; } = "";
 
@@ -25,9 +26,11 @@ public sealed class RewardTrainingConfig : IConfigSection
     [ConfigRange(0), Description("Margin m in −log σ(r_chosen − r_rejected − m) added to every pair's own margin (Llama 2 eq. 2); 0 = plain.")]
     public double Margin { get; set; }
 
+    [ConfigAlias(trl: "max_length")]
     [ConfigRange(2), Description("Longest prompt + response in tokens; longer inputs keep the response and the prompt's end (TRL max_length).")]
     public int MaxSeqLen { get; set; } = 256;
 
+    [ConfigAlias(trl: "per_device_train_batch_size")]
     [ConfigRange(1), Description("Pairs per optimisation step.")]
     public int BatchSize { get; set; } = 16;
 
@@ -37,6 +40,7 @@ public sealed class RewardTrainingConfig : IConfigSection
     [ConfigRange(0), Description("AdamW decoupled weight decay (Loshchilov & Hutter 2019).")]
     public double WeightDecay { get; set; }
 
+    [ConfigAlias(trl: "num_train_epochs")]
     [ConfigRange(1), Description("Passes over the training pairs (TRL num_train_epochs = 1).")]
     public int Epochs { get; set; } = 1;
 
@@ -46,9 +50,11 @@ public sealed class RewardTrainingConfig : IConfigSection
     [ConfigRange(0), Description("Linear warmup steps from 0 to learning_rate.")]
     public int WarmupSteps { get; set; }
 
+    [ConfigAlias(trl: "lr_scheduler_type")]
     [Description("Learning-rate schedule after warmup: constant | linear_warmup (linear decay to 0) | cosine.")]
     public LrSchedule LrSchedule { get; set; } = LrSchedule.Constant;
 
+    [ConfigAlias(trl: "eval_steps")]
     [ConfigRange(0), Description("Evaluate (loss, accuracy) every N steps and at the end; 0 = only at the end.")]
     public int EvalEvery { get; set; } = 100;
 

@@ -11,7 +11,9 @@ Compiles Protos/bench_echo.proto with grpc_tools.protoc into a temporary directo
       runs CALLERS threads that share one channel (grpc.insecure_channel), each making blocking unary Echo calls
       back to back for WARMUP_S + DURATION_S seconds, and prints one JSON line: the calls that started after the
       warm-up and ended within the measured window, calls per second over DURATION_S, and the p50/p99 latency in
-      milliseconds (nearest rank, as GrpcBenchmark.Percentile computes it).
+      milliseconds (nearest rank, as Stats.Percentile computes it), and this process's CPU time over the window
+      (cpu_s); it prints "MEASURE START" and "MEASURE END" when the window opens and closes, so that the caller can
+      sample the server's CPU time over the same window.
 """
 import concurrent.futures
 import importlib
@@ -91,7 +93,16 @@ def client(pb2, pb2_grpc, target, callers, warmup_s, duration_s, payload_bytes):
             if t0 >= measure_from and t1 <= measure_to:
                 latencies.append(t1 - t0)
 
-    threads = [threading.Thread(target=worker, args=(lat,)) for lat in per_thread]
+    cpu = {}
+
+    def marker():
+        # the measured window's edges, for the caller to sample the server's CPU time, and this process's CPU time
+        for name, at in (("start", measure_from), ("end", measure_to)):
+            time.sleep(max(0.0, at - time.perf_counter()))
+            cpu[name] = time.process_time()
+            print(f"MEASURE {name.upper()}", flush=True)
+
+    threads = [threading.Thread(target=worker, args=(lat,)) for lat in per_thread] + [threading.Thread(target=marker)]
     for t in threads:
         t.start()
     for t in threads:
@@ -103,6 +114,7 @@ def client(pb2, pb2_grpc, target, callers, warmup_s, duration_s, payload_bytes):
         "calls_per_s": len(latencies) / duration_s,
         "p50_ms": percentile(latencies, 0.50) * 1e3,
         "p99_ms": percentile(latencies, 0.99) * 1e3,
+        "cpu_s": cpu["end"] - cpu["start"],
     }), flush=True)
 
 

@@ -187,9 +187,10 @@ public sealed class ConfigTests
     }
 
     [Fact]
-    public void Load_MissingFile_ThrowsFileNotFound()
+    public void Load_MissingFile_ThrowsConfigExceptionNamingIt()
     {
-        Assert.Throws<FileNotFoundException>(() => ConfigLoader.Load<PpoConfig>("/nonexistent/ppo.yaml"));
+        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<PpoConfig>("/nonexistent/ppo.yaml"));
+        Assert.Contains("/nonexistent/ppo.yaml does not exist", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

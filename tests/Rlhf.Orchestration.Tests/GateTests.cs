@@ -1,4 +1,5 @@
 using Rlhf.Orchestration.Gates;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Tests;
 
@@ -113,5 +114,23 @@ public sealed class GateTests
     public void ToString_ParsedGate_IsCanonical()
     {
         Assert.Equal("kl<=8.5", Gate.Parse("  kl  <=  8.50 ").ToString());
+    }
+
+    [Fact]
+    public void ParseAll_MisspelledSummaryKey_RefusedWithNearestKeys()
+    {
+        var e = Assert.Throws<GateParseException>(() => GateEvaluator.ParseAll(["kl<=8", "score_gian>=1"], SummaryKeys.All));
+
+        Assert.StartsWith("invalid gate 'score_gian>=1': unknown metric 'score_gian'; nearest valid metrics: score_gain", e.Message, StringComparison.Ordinal);
+        Assert.Equal(0, e.Position);
+    }
+
+    [Fact]
+    public void ParseAll_EverySummaryKey_Accepted()
+    {
+        var gates = GateEvaluator.ParseAll(SummaryKeys.All.Select(k => k + ">=0"), SummaryKeys.All);
+
+        Assert.Equal(SummaryKeys.All, gates.Select(g => g.Metric));
+        Assert.Contains(SummaryKeys.RefNllRatio, SummaryKeys.All);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Rlhf.Cli.Commands;
+using Rlhf.Contracts;
 using Rlhf.RewardService.Tests.Infrastructure;
 
 namespace Rlhf.RewardService.Tests;
@@ -22,11 +23,11 @@ public sealed class ScoreCommandTests(AuthFixture fixture) : IClassFixture<AuthF
     }
 
     [Fact]
-    public async Task Score_WithoutKey_PrintsStatusAndExitsOne()
+    public async Task Score_WrongKey_PrintsStatusAndExitsTwo()
     {
         var (exit, output, error) = await Run("--url", fixture.Host.Address.ToString(), "--prompt", "a", "--response", "b", "--api-key", "wrong");
 
-        Assert.Equal(ScoreCommand.CallFailedExitCode, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Equal("", output);
         Assert.StartsWith("rlhf score: UNAUTHENTICATED: ", error, StringComparison.Ordinal);
     }
@@ -35,15 +36,16 @@ public sealed class ScoreCommandTests(AuthFixture fixture) : IClassFixture<AuthF
     public async Task Score_MalformedUrl_UsageErrorExitsTwo()
     {
         var (exit, _, error) = await Run("--url", "127.0.0.1:50054", "--prompt", "a", "--response", "b");
-        Assert.Equal(ScoreCommand.UsageExitCode, exit);
+        Assert.Equal(ExitCodes.Usage, exit);
         Assert.Contains("--url", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public void StatusName_PascalCase_CanonicalUpperSnake()
     {
-        Assert.Equal("RESOURCE_EXHAUSTED", ScoreCommand.StatusName(Grpc.Core.StatusCode.ResourceExhausted));
-        Assert.Equal("OK", ScoreCommand.StatusName(Grpc.Core.StatusCode.OK));
+        Assert.Equal("RESOURCE_EXHAUSTED", ExitCodePolicy.StatusName(Grpc.Core.StatusCode.ResourceExhausted));
+        Assert.Equal("OK", ExitCodePolicy.StatusName(Grpc.Core.StatusCode.OK));
+        Assert.Equal("DEADLINE_EXCEEDED", ExitCodePolicy.StatusName(Grpc.Core.StatusCode.DeadlineExceeded));
     }
 
     private static async Task<(int Exit, string Output, string Error)> Run(params string[] args)

@@ -513,4 +513,72 @@ public sealed class BadInputTests
         var small = await service.Policy.ComputeLogProbsAsync(LogProbs(true, Probes.Ids(0)));
         Assert.NotEmpty(small.ForwardId);
     }
+
+    /// <summary>Gaps found when checking every status the services raise against this file (issue 12, item 8).</summary>
+    [DataFact]
+    public async Task Generate_PromptWithResponse_InvalidArgument()
+    {
+        await using var service = await HostedModelService.StartAsync(ModelRole.Policy);
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            async () => await service.Policy.GenerateAsync(Generate(new Sequence { PromptText = "Once upon a time", ResponseText = " there" })));
+        Assert.Contains("Generate takes prompts only", e.Status.Detail, StringComparison.Ordinal);
+    }
+
+    [DataFact]
+    public async Task Backward_NoGradientGiven_InvalidArgumentAndForwardKept()
+    {
+        await using var service = await TrainingPolicyAsync();
+        var forward = await service.Policy.ComputeLogProbsAsync(LogProbs(true, Probes.AllIds()));
+
+        var e = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            async () => await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId }));
+
+        Assert.Contains("no gradient given", e.Status.Detail, StringComparison.Ordinal);
+        await AssertNoGradientAsync(service);
+        var ok = await service.Policy.BackwardAsync(new BackwardRequest { RunId = RunId, ForwardId = forward.ForwardId, GradLogprobs = Probes.Constant(forward.Logprobs.Lengths, -1f) });
+        Assert.Equal(1, ok.AccumulatedBackwardPasses);
+    }
+
+    [DataFact]
+    public async Task Checkpoints_EmptyPath_InvalidArgument()
+    {
+        await using var service = await TrainingPolicyAsync();
+        var before = await RpcAssert.SnapshotAsync(service.Policy);
+
+        var save = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            async () => await service.Policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = RunId, Path = " " }));
+        var load = await RpcAssert.StatusAsync(StatusCode.InvalidArgument,
+            async () => await service.Policy.LoadCheckpointAsync(new LoadCheckpointRequest { RunId = RunId, Path = "" }));
+
+        Assert.Contains("path is required", save.Status.Detail, StringComparison.Ordinal);
+        Assert.Contains("path is required", load.Status.Detail, StringComparison.Ordinal);
+        await RpcAssert.UntouchedAsync(service.Policy, before);
+    }
+
+    [DataFact]
+    public async Task SaveCheckpoint_PathIsAFile_FailedPrecondition()
+    {
+        using var temp = new TempDir();
+        var file = temp.File("occupied", "not a directory");
+        await using var service = await TrainingPolicyAsync();
+
+        var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
+            async () => await service.Policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = RunId, Path = file }));
+
+        Assert.Contains("cannot write checkpoint", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Equal("not a directory", File.ReadAllText(file));
+    }
+
+    [DataFact]
+    public async Task TextRequest_ServiceWithoutTokenizer_FailedPrecondition()
+    {
+        await using var service = await HostedModelService.StartAsync(ModelRole.Policy, settings: new Dictionary<string, string?> { ["Model:Tokenizer"] = "" });
+
+        var e = await RpcAssert.StatusAsync(StatusCode.FailedPrecondition,
+            async () => await service.Policy.GenerateAsync(Generate(Probes.PromptText(0))));
+        var ids = await service.Policy.GenerateAsync(Generate(new Sequence { PromptIds = { 1, 403 } }));
+
+        Assert.Contains("no tokenizer", e.Status.Detail, StringComparison.Ordinal);
+        Assert.Single(ids.Generations);
+    }
 }

@@ -11,7 +11,7 @@ public sealed class OrchestratorOptionsTests
     [InlineData("Orchestrator:PolicyUrl", "http://policy:50051/v1", "a path")]
     public void Build_BadServiceAddress_OneLineNamingTheKeyAndTheAcceptedForms(string key, string address, string why)
     {
-        var e = Assert.Throws<InvalidOperationException>(() => OrchestratorServiceHost.Build(["--urls", "http://127.0.0.1:0"],
+        var e = Assert.Throws<Microsoft.Extensions.Options.OptionsValidationException>(() => OrchestratorServiceHost.Build(["--urls", "http://127.0.0.1:0"],
             new Dictionary<string, string?> { [key] = address, ["Serilog:MinimumLevel:Default"] = "Warning" }));
 
         Assert.Equal($"{key}: '{address}' is not a service address ({why}): use http://host:port, https://host:port or dns:///name:port", e.Message);

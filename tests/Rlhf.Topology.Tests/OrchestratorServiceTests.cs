@@ -96,13 +96,17 @@ public sealed class OrchestratorServiceTests(TopologyFixture fixture) : IDisposa
         var config = SmallRun(iterations: 1);
         config.Cliprange = 2f;
         var badGate = new StartRunRequest { Config = SmallRun(iterations: 1), Gates = { "score_gain>>1" } };
+        var unknownMetric = new StartRunRequest { Config = SmallRun(iterations: 1), Gates = { "score_gian>=1" } };
 
         var range = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(new StartRunRequest { Config = config }));
         var gate = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(badGate));
+        var metric = await Assert.ThrowsAsync<RpcException>(async () => await Client.StartRunAsync(unknownMetric));
 
         Assert.Equal(StatusCode.InvalidArgument, range.StatusCode);
         Assert.Contains("cliprange", range.Status.Detail, StringComparison.Ordinal);
         Assert.Equal(StatusCode.InvalidArgument, gate.StatusCode);
+        Assert.Equal(StatusCode.InvalidArgument, metric.StatusCode);
+        Assert.Contains("unknown metric 'score_gian'; nearest valid metrics: score_gain", metric.Status.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

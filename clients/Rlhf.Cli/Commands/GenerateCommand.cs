@@ -27,10 +27,15 @@ public static class GenerateCommand
         };
         command.SetAction(parse =>
         {
-            var modelPath = RunDirectory.ResolveModelPath(parse.GetValue(model)!.FullName);
+            var given = parse.GetValue(model)!;
+            if (!given.Exists)
+                throw new FileNotFoundException($"--model {given}: no such file or folder; give a llama2.c .bin file, a checkpoint directory or a PPO run's checkpoints/latest", given.FullName);
+            var modelPath = RunDirectory.ResolveModelPath(given.FullName);
             var tokenizerPath = parse.GetValue(tokenizer)?.FullName
                 ?? (Directory.Exists(modelPath) ? CheckpointDirectory.TokenizerPath(modelPath) : null)
-                ?? throw new ArgumentException("--tokenizer is required (the model is not a checkpoint directory with a tokenizer.bin)");
+                ?? throw new ArgumentException("--tokenizer FILE is required: the model is not a checkpoint directory with its own tokenizer.bin");
+            if (!File.Exists(tokenizerPath))
+                throw new FileNotFoundException($"--tokenizer {tokenizerPath}: no such file; give a llama2.c tokenizer.bin (e.g. ../shared/data/tok512.bin)", tokenizerPath);
             var tok = Llama2Tokenizer.Load(tokenizerPath);
             var llama = ModelFiles.Load(modelPath, new EngineOptions { Threads = Math.Max(1, parse.GetValue(threads)) });
             var promptIds = tok.Encode(parse.GetValue(prompt) ?? "", bos: true);
@@ -54,7 +59,7 @@ public static class GenerateCommand
                 stdout.Write(tok.DecodePiece(previous, id));
                 previous = id;
             }
-            return 0;
+            return Rlhf.Contracts.ExitCodes.Success;
         });
         return command;
     }

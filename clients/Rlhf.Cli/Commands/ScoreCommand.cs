@@ -15,16 +15,12 @@ namespace Rlhf.Cli.Commands;
 /// <c>rlhf score --url URL --prompt TEXT --response TEXT [--api-key KEY] [--raw]</c>: scores one (prompt, response)
 /// with a running RewardService and prints one line, tab-separated: the normalized score, (with <c>--raw</c>) the raw
 /// score, and the model version (<c>model=&lt;checkpoint id&gt;</c>, <c>step=&lt;n&gt;</c>). The key defaults to the
-/// environment variable <c>RLHF_API_KEY</c>. A failed call prints <c>rlhf score: STATUS: detail</c> on stderr and exits 1.
+/// environment variable <c>RLHF_API_KEY</c>. A failed call prints <c>rlhf score: STATUS: detail</c> on stderr and exits
+/// with the status's code (<see cref="ExitCodePolicy.StatusExitCode"/>: 3 when the service is unreachable, 2 for a
+/// refused key or argument); a malformed URL exits 2.
 /// </summary>
 public static class ScoreCommand
 {
-    /// <summary>Exit code of a failed call.</summary>
-    public const int CallFailedExitCode = 1;
-
-    /// <summary>Exit code of an unusable argument (e.g. a malformed URL).</summary>
-    public const int UsageExitCode = 2;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -46,11 +42,12 @@ public static class ScoreCommand
             if (!ServiceAddress.TryParse(parse.GetValue(url), out var address, out var invalid))
             {
                 await error.WriteLineAsync($"rlhf score: --url: {invalid}").ConfigureAwait(false);
-                return UsageExitCode;
+                return ExitCodes.Usage;
             }
             var services = new ServiceCollection();
             services.AddRlhfClient<RewardService.RewardServiceClient>(ServiceCatalog.Reward, address.ToString(),
-                new RlhfClientOptions { ApiKey = key, CircuitBreaker = false, DefaultDeadline = null });
+                // One interactive call: ride through a restart of a few seconds, not the 30 s a training run waits.
+                new RlhfClientOptions { ApiKey = key, CircuitBreaker = false, DefaultDeadline = null, RetryPatience = TimeSpan.FromSeconds(5) });
             await using var provider = services.BuildServiceProvider();
             var client = provider.GetRequiredService<RewardService.RewardServiceClient>();
             var request = new ScoreResponsesRequest { IncludeRawScores = parse.GetValue(raw) };
@@ -64,8 +61,10 @@ public static class ScoreCommand
             }
             catch (RpcException e)
             {
-                await error.WriteLineAsync($"rlhf score: {StatusName(e.StatusCode)}: {e.Status.Detail}").ConfigureAwait(false);
-                return CallFailedExitCode;
+                var failure = ExitCodePolicy.Classify(e);
+                var hint = failure.ExitCode == ExitCodes.ServiceLost ? $" (is a RewardService running at {address}?)" : "";
+                await error.WriteLineAsync($"rlhf score: {failure.Message}{hint}").ConfigureAwait(false);
+                return failure.ExitCode;
             }
         });
         return command;
@@ -82,7 +81,4 @@ public static class ScoreCommand
             line.Append("\tmodel=").Append(version.CheckpointId).Append("\tstep=").Append(version.Step.ToString(CultureInfo.InvariantCulture));
         return line.ToString();
     }
-
-    /// <summary>The canonical gRPC name of a status code, e.g. <c>PERMISSION_DENIED</c>.</summary>
-    public static string StatusName(StatusCode code) => ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
 }

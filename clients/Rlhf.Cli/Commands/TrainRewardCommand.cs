@@ -1,7 +1,10 @@
 using System.CommandLine;
 using Rlhf.Configuration;
-using Rlhf.Orchestration.Config;
 using Rlhf.Configuration.Runs;
+using Rlhf.Contracts;
+using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Hosting;
+using Rlhf.Orchestration.Hosting.Topology;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;
@@ -24,29 +27,30 @@ public static class TrainRewardCommand
             DefaultValueFactory = _ => [],
         };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace the run already in output_dir (without it, train-reward refuses a directory that holds one)" };
-        var command = new Command("train-reward", "Train a reward model on preference pairs, labelled sentences or rankings.") { config, set, overwrite };
+        var helpConfig = new Option<bool>("--help-config") { Description = "Print every config key of rlhf ppo and rlhf train-reward (type, default, range, meaning; docs/configuration.md) and exit" };
+        var command = new Command("train-reward", "Train a reward model on preference pairs, labelled sentences or rankings.") { config, set, overwrite, helpConfig };
+        config.Required = false;
         command.SetAction(parse =>
         {
-            RewardTrainingConfig cfg;
+            if (parse.GetValue(helpConfig))
+            {
+                parse.InvocationConfiguration.Output.Write(RlhfConfigReference.Markdown());
+                return ExitCodes.Success;
+            }
+            var path = parse.GetValue(config)?.FullName ?? throw new ConfigException("--config FILE is required (e.g. examples/reward-sst2.yaml)");
+            var cfg = ConfigLoader.Load<RewardTrainingConfig>(path, parse.GetValue(set));
+            ConfigLoader.RequireInputs(cfg, "base_model", "tokenizer", "dataset.train", "dataset.eval");
             try
             {
-                var path = parse.GetValue(config)!.FullName;
-                cfg = ConfigLoader.Load<RewardTrainingConfig>(path, parse.GetValue(set));
                 cfg.OutputDir = RunDirectory.ForNewRun(cfg.OutputDir, parse.GetValue(overwrite), path, Environment.CurrentDirectory, DateTimeOffset.Now).Root;
             }
             catch (RunDirectoryInUseException e) when (!e.Foreign)
             {
-                Console.Error.WriteLine($"rlhf train-reward: {e.Message}; replace it with --overwrite, or set output_dir to another folder");
-                return 2;
-            }
-            catch (Exception e) when (e is ConfigException or RunDirectoryInUseException)
-            {
-                Console.Error.WriteLine(e.Message);
-                return 2;
+                throw new ConfigException($"{e.Message}; replace it with --overwrite, or set output_dir to another folder");
             }
             var result = new RewardTrainer(cfg, ProgressReporter.ForConsole()).Train();
             Console.WriteLine($"model_dir={result.ModelDirectory}");
-            return 0;
+            return ExitCodes.Success;
         });
         return command;
     }

@@ -17,9 +17,6 @@ namespace Rlhf.Cli.Commands;
 /// </summary>
 public static class UpCommand
 {
-    /// <summary>Exit code when the file is unusable or a service does not start.</summary>
-    public const int StartFailedExitCode = 2;
-
     /// <summary>Builds the command.</summary>
     public static Command Create()
     {
@@ -33,17 +30,8 @@ public static class UpCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            IReadOnlyList<ServiceSpec> specs;
-            try
-            {
-                var services = TopologyConfig.Load(parse.GetValue(config)!.FullName);
-                specs = await TopologyConfig.ResolveAsync(services, BuildConfiguration(), parse.GetValue(build), Console.WriteLine, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is ConfigException or FileNotFoundException or InvalidOperationException)
-            {
-                Console.Error.WriteLine($"rlhf up: {e.Message}");
-                return StartFailedExitCode;
-            }
+            var services = TopologyConfig.Load(parse.GetValue(config)!.FullName);
+            var specs = await TopologyConfig.ResolveAsync(services, BuildConfiguration(), parse.GetValue(build), Console.WriteLine, cancellationToken).ConfigureAwait(false);
             // Our own SIGINT/SIGTERM handling: the default would end this process at once and orphan the children.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
@@ -63,8 +51,11 @@ public static class UpCommand
     {
         var console = new object();
         await using var topology = new ProcessTopology(forwardLogs ? (p, line) => { lock (console) Console.WriteLine($"[{p.Spec.Name}] {line}"); } : null);
+        var serving = false;
         topology.ServiceExited += p =>
         {
+            if (!Volatile.Read(ref serving))
+                return; // a service that dies while starting is reported by StartAsync's exception
             lock (console)
             {
                 Console.Error.WriteLine($"rlhf up: {p.Spec.Name} (pid {p.ProcessId}) exited with code {p.ExitCode}; last output:");
@@ -80,11 +71,11 @@ public static class UpCommand
                 await topology.StartAsync(spec, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (InvalidOperationException e)
+        catch (ServiceStartException e)
         {
             Console.Error.WriteLine($"rlhf up: {e.Message}");
             await topology.StopAllAsync(grace).ConfigureAwait(false);
-            return StartFailedExitCode;
+            return e.ExitCode;
         }
         catch (OperationCanceledException)
         {
@@ -92,6 +83,7 @@ public static class UpCommand
             return 0;
         }
 
+        Volatile.Write(ref serving, true);
         Console.WriteLine("serving (Ctrl-C stops every service):");
         foreach (var spec in specs)
             Console.WriteLine($"  {spec.Name,-12} {spec.Url}  ({spec.GrpcService}, pid {topology[spec.Name].ProcessId})");

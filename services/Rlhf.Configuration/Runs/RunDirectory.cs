@@ -51,7 +51,9 @@ public sealed partial class RunDirectory
     /// <summary>
     /// A model path as the commands take it (<c>--model</c>): a PPO checkpoint folder <c>checkpoints/iter-NNNN</c>, or
     /// the <c>checkpoints/latest</c> link to one (or, in runs written before links, the pointer file), stands for the
-    /// model <paramref name="role"/> saved in it (<c>policy</c>, <c>critic</c>); any other path is returned unchanged.
+    /// model <paramref name="role"/> saved in it (<c>policy</c>, <c>critic</c>); a folder without a config.json whose
+    /// <c>model/</c> subfolder is a checkpoint (a train-reward run's output_dir) stands for that subfolder, and a PPO run's
+    /// directory for its <c>checkpoints/latest</c>; any other path is returned unchanged.
     /// </summary>
     public static string ResolveModelPath(string path, string role = "policy")
     {
@@ -65,7 +67,15 @@ public sealed partial class RunDirectory
             ? target.FullName
             : full;
         var model = Path.Combine(folder, role);
-        return ParseCheckpointName(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))) is not null && Directory.Exists(model) ? model : path;
+        if (ParseCheckpointName(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))) is not null && Directory.Exists(model))
+            return model;
+        if (File.Exists(Path.Combine(folder, "config.json")))
+            return path;
+        var trained = Path.Combine(folder, "model");
+        if (File.Exists(Path.Combine(trained, "config.json")))
+            return trained;
+        var latest = Path.Combine(folder, CheckpointsFolder, LatestLink);
+        return Directory.Exists(latest) || File.Exists(latest) ? ResolveModelPath(latest, role) : path;
     }
 
     /// <summary>The run directory at <paramref name="root"/> (nothing is created). A symbolic link (e.g. a parent's

@@ -1,3 +1,5 @@
+using Rlhf.Contracts;
+
 namespace Rlhf.Configuration.Runs;
 
 /// <summary>How a run takes its directory (see <see cref="RunDirectory.Open"/>).</summary>
@@ -19,8 +21,11 @@ public enum RunStart
 /// The message is one line naming the directory and up to five of the entries; callers add the remedy their
 /// command offers (e.g. <c>--resume</c>, <c>--overwrite</c>).
 /// </summary>
-public sealed class RunDirectoryInUseException : IOException
+public sealed class RunDirectoryInUseException : IOException, IExitCodeException
 {
+    /// <summary><see cref="ExitCodes.Usage"/>: the command line chooses what to do with the directory.</summary>
+    public int ExitCode => ExitCodes.Usage;
+
     /// <param name="root">The directory.</param>
     /// <param name="entries">The entries in the way (folders end with '/').</param>
     /// <param name="foreign">Whether they are files that are not a run's.</param>

@@ -1,6 +1,11 @@
+using System.Reflection;
+
 namespace Rlhf.Configuration.Runs;
 
-/// <summary>The keys of <c>summary.json</c> that every PPO run writes; gates name them (e.g. <c>kl&lt;=8</c>).</summary>
+/// <summary>
+/// The keys of <c>summary.json</c> that every PPO run writes: the catalogue that gates name (e.g. <c>kl&lt;=8</c>) and
+/// are checked against before a run starts (<c>GateEvaluator.ParseAll</c> in Rlhf.Orchestration).
+/// </summary>
 public static class SummaryKeys
 {
     /// <summary>Mean reward-model score on the eval prompts before training.</summary>
@@ -36,4 +41,17 @@ public static class SummaryKeys
 
     /// <summary>Wall-clock seconds of the run (resumed runs: summed over segments).</summary>
     public const string WallSeconds = "wall_seconds";
+
+    /// <summary>Share of held-out responses that ended with EOS after training (extra key).</summary>
+    public const string EosFractionFinal = "eos_fraction_final";
+
+    /// <summary>ref_nll_final / ref_nll_initial (extra key); well above 1 means the text drifted off-distribution.</summary>
+    public const string RefNllRatio = "ref_nll_ratio";
+
+    /// <summary>Every key (the constants of this class), in declaration order.</summary>
+    public static IReadOnlyList<string> All { get; } = [.. typeof(SummaryKeys)
+        .GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+        .OrderBy(f => f.MetadataToken)
+        .Select(f => (string)f.GetRawConstantValue()!)];
 }

@@ -128,11 +128,13 @@ public static class CheckpointDirectory
             : throw new InvalidDataException($"{path}: metadata has no valid \"step\"");
 
     /// <summary>Reads <c>config.json</c>.</summary>
-    /// <exception cref="FileNotFoundException">No config.json.</exception>
+    /// <exception cref="FileNotFoundException">No config.json (the message says the folder is not a checkpoint).</exception>
     /// <exception cref="InvalidDataException">See <see cref="HfLlamaConfig.FromJson"/>.</exception>
     public static ModelConfig ReadConfig(string directory)
     {
         var path = Path.Combine(directory, ConfigFile);
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{directory} is not a model checkpoint: it has no {ConfigFile} (give a checkpoint directory with {ConfigFile} and {ModelFile}, or a llama2.c .bin file)", path);
         return HfLlamaConfig.FromJson(File.ReadAllText(path), path);
     }
 

@@ -1,4 +1,5 @@
 using Grpc.Health.V1;
+using Rlhf.Contracts;
 using Grpc.Core;
 using Grpc.Net.Client;
 
@@ -46,7 +47,10 @@ public sealed class ProcessTopology : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="spec"/> and waits until it is SERVING.</summary>
-    /// <exception cref="InvalidOperationException">The process exited, or did not become SERVING within <see cref="StartTimeout"/> (the message has its last output lines).</exception>
+    /// <exception cref="ServiceStartException">The process exited (exit code: the child's own when it is one of
+    /// <see cref="ExitCodes"/>), or did not become SERVING within <see cref="StartTimeout"/> (exit code
+    /// <see cref="ExitCodes.ServiceLost"/>); the message has its last output lines.</exception>
+    /// <exception cref="InvalidOperationException">The service is already running.</exception>
     public async Task<ServiceProcess> StartAsync(ServiceSpec spec, CancellationToken cancellationToken)
     {
         lock (_processes)
@@ -64,7 +68,13 @@ public sealed class ProcessTopology : IAsyncDisposable
         }
         catch
         {
+            // Forgotten and removed: a later StopAllAsync must not touch the disposed process.
             Forget(process);
+            lock (_processes)
+            {
+                if (_processes.TryGetValue(spec.Name, out var registered) && ReferenceEquals(registered, process))
+                    _processes.Remove(spec.Name);
+            }
             process.Dispose();
             throw;
         }
@@ -111,12 +121,13 @@ public sealed class ProcessTopology : IAsyncDisposable
         using var channel = GrpcChannel.ForAddress(process.Spec.Url);
         var health = new Health.HealthClient(channel);
         var last = "no answer yet";
-        InvalidOperationException NotServing() =>
-            new($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}");
+        ServiceStartException NotServing() =>
+            new($"{process.Spec.Name} was not SERVING after {StartTimeout.TotalSeconds:0} s ({last}):\n{string.Join('\n', process.LastOutput())}", ExitCodes.ServiceLost);
         while (true)
         {
             if (process.HasExited)
-                throw new InvalidOperationException($"{process.Spec.Name} exited with code {process.ExitCode} before it was SERVING:\n{string.Join('\n', process.LastOutput())}");
+                throw new ServiceStartException($"{process.Spec.Name} exited with code {process.ExitCode} before it was SERVING:\n{string.Join('\n', process.LastOutput())}",
+                    process.ExitCode is not ExitCodes.Success && ExitCodes.IsDocumented(process.ExitCode) ? process.ExitCode : ExitCodes.Internal);
             try
             {
                 var response = await health.CheckAsync(new HealthCheckRequest { Service = process.Spec.GrpcService },

@@ -22,13 +22,25 @@ public static class TopologyConfig
 {
     private static readonly string[] ServiceKeys = ["port", "checkpoint", "tokenizer", "host", "settings"];
 
+    /// <summary>The keys of the file, for the config reference (<c>docs/configuration.md</c>).</summary>
+    public static ConfigReference.Table Reference { get; } = new("`rlhf up` (topology file)",
+        "The file of `rlhf up --config FILE` (`examples/up.yaml`): a mapping `services:` of service name (`policy`, `reference`, "
+        + "`critic`, `reward`, `orchestrator`) to these keys. The orchestrator gets the model services' URLs on its own.",
+        [
+            ("services.NAME.port", "int", "the service's port in ServiceCatalog (50051–50055)", "Loopback port the host listens on (`--urls http://127.0.0.1:PORT`)."),
+            ("services.NAME.checkpoint", "path", "", "The model to serve (`Model:Checkpoint`): a llama2.c .bin or a checkpoint directory; required for the four model services."),
+            ("services.NAME.tokenizer", "path", "", "llama2.c tokenizer.bin (`Model:Tokenizer`); unset = the checkpoint directory's own."),
+            ("services.NAME.host", "path", "", "The host assembly to run; unset = services/<Project>/bin/<Configuration>/net10.0/<Project>.dll, built when missing."),
+            ("services.NAME.settings", "mapping", "", "Further host configuration (`Section:Key: value`, e.g. `Model:Threads: \"2\"`), passed as `--Section:Key=value`."),
+        ]);
+
     /// <summary>Reads a file.</summary>
     /// <exception cref="ConfigException">Every problem, each naming the key and line.</exception>
     public static IReadOnlyList<TopologyService> Load(string path)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
-            throw new ConfigException($"{path} does not exist");
+            throw new ConfigException($"config file {path} does not exist; check the path (examples/up.yaml is the example)");
         return Parse(File.ReadAllText(full), Path.GetDirectoryName(full)!, Path.GetFileName(full));
     }
 

@@ -13,49 +13,63 @@ namespace Rlhf.Orchestration.Config;
 public sealed class PpoConfig : IConfigSection
 {
     // --- algorithm and batch shape ---
+    [ConfigAlias(verl: "algorithm.adv_estimator")]
     [Description("Policy-gradient algorithm: ppo (critic + GAE) | grpo (group-relative advantages) | rloo (leave-one-out baseline).")]
     public PpoAlgorithm Algorithm { get; set; } = PpoAlgorithm.Ppo;
 
+    [ConfigAlias(verl: "data.train_batch_size")]
     [ConfigRange(1), Description("Prompts per iteration (rollout batch); rollouts = batch_size × num_samples_per_prompt.")]
     public int BatchSize { get; set; } = 16;
 
+    [ConfigAlias(verl: "actor_rollout_ref.actor.ppo_mini_batch_size")]
     [ConfigRange(1), Description("Rollouts per optimisation minibatch; must divide batch_size × num_samples_per_prompt.")]
     public int MiniBatchSize { get; set; } = 8;
 
+    [ConfigAlias(trl: "num_ppo_epochs", verl: "actor_rollout_ref.actor.ppo_epochs")]
     [ConfigRange(1), Description("Passes over each rollout batch (TRL num_ppo_epochs = 4).")]
     public int PpoEpochs { get; set; } = 4;
 
+    [ConfigAlias(trl: "num_generations (GRPO)", verl: "actor_rollout_ref.rollout.n")]
     [ConfigRange(1), Description("Responses sampled per prompt; grpo and rloo need ≥ 2 to form a baseline.")]
     public int NumSamplesPerPrompt { get; set; } = 1;
 
+    [ConfigAlias(verl: "trainer.total_training_steps")]
     [ConfigRange(1), Description("PPO iterations (rollout + optimisation rounds).")]
     public int Iterations { get; set; } = 100;
 
     // --- optimisation ---
+    [ConfigAlias(verl: "actor_rollout_ref.actor.optim.lr")]
     [ConfigRange(0, 1, MinExclusive = true), Description("Policy AdamW learning rate (TRL 3e-6 for 1B models; a 260K-parameter model tolerates far more).")]
     public double LearningRate { get; set; } = 1e-4;
 
+    [ConfigAlias(verl: "critic.optim.lr")]
     [ConfigRange(0, 1, MinExclusive = true), Description("Critic learning rate; null = learning_rate.")]
     public double? CriticLearningRate { get; set; }
 
+    [ConfigAlias(verl: "actor_rollout_ref.actor.grad_clip")]
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Clip the global gradient norm to this; null = no clipping.")]
     public double? MaxGradNorm { get; set; } = 1.0;
 
+    [ConfigAlias(trl: "epsilon (GRPO)", verl: "actor_rollout_ref.actor.clip_ratio")]
     [ConfigRange(0, 1, MinExclusive = true), Description("PPO ratio clip range ε: ratio is clipped to [1−ε, 1+ε] (Schulman et al. 2017, eq. 7; TRL 0.2).")]
     public double Cliprange { get; set; } = 0.2;
 
+    [ConfigAlias(verl: "critic.cliprange_value")]
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Value clip range around the rollout values (TRL 0.2).")]
     public double CliprangeValue { get; set; } = 0.2;
 
     [ConfigRange(0), Description("Value-loss coefficient c1 (TRL 0.1).")]
     public double VfCoef { get; set; } = 0.1;
 
+    [ConfigAlias(verl: "actor_rollout_ref.actor.entropy_coeff")]
     [ConfigRange(0), Description("Entropy-bonus coefficient c2 (Schulman et al. 2017, eq. 9); 0 = off.")]
     public double EntCoef { get; set; } = 0.0;
 
+    [ConfigAlias(verl: "algorithm.gamma")]
     [ConfigRange(0, 1), Description("Discount γ for GAE (TRL 1.0: episodic, reward at the end).")]
     public double Gamma { get; set; } = 1.0;
 
+    [ConfigAlias(verl: "algorithm.lam")]
     [ConfigRange(0, 1), Description("GAE λ (Schulman et al. 2016; TRL 0.95).")]
     public double Lam { get; set; } = 0.95;
 
@@ -63,15 +77,19 @@ public sealed class PpoConfig : IConfigSection
     public bool WhitenRewards { get; set; }
 
     // --- KL penalty ---
+    [ConfigAlias(trl: "init_kl_coef (old PPOConfig); beta (GRPO)", verl: "algorithm.kl_ctrl.kl_coef")]
     [ConfigRange(0), Description("Initial KL penalty coefficient β in reward = score − β·KL (TRL 0.05).")]
     public double KlCoef { get; set; } = 0.05;
 
+    [ConfigAlias(trl: "target (old PPOConfig, with adap_kl_ctrl)", verl: "algorithm.kl_ctrl.target_kl")]
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Target KL (nats per sequence) of the adaptive controller (Ziegler et al. 2019, §2.2); null = fixed kl_coef.")]
     public double? TargetKl { get; set; }
 
+    [ConfigAlias(trl: "horizon (old PPOConfig)", verl: "algorithm.kl_ctrl.horizon")]
     [ConfigRange(1), Description("Horizon of the adaptive KL controller in rollouts (Ziegler et al. 2019; TRL 10000).")]
     public int KlHorizon { get; set; } = 10000;
 
+    [ConfigAlias(verl: "algorithm.kl_penalty")]
     [Description("Per-token KL estimator: k1 (logprob − ref_logprob) | k2 | k3 | abs (Schulman 2020; Rlhf.Alignment.KlEstimator).")]
     public KlEstimator KlEstimator { get; set; } = KlEstimator.K1;
 
@@ -83,15 +101,19 @@ public sealed class PpoConfig : IConfigSection
     public double? MissingEosPenalty { get; set; }
 
     // --- sampling ---
+    [ConfigAlias(trl: "response_length; max_completion_length (GRPO)", verl: "data.max_response_length")]
     [ConfigRange(1), Description("Tokens generated per response (TRL response_length 53).")]
     public int MaxNewTokens { get; set; } = 48;
 
+    [ConfigAlias(verl: "actor_rollout_ref.rollout.temperature")]
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Sampling temperature; logprobs are computed at the same temperature (TRL 0.7).")]
     public double Temperature { get; set; } = 0.7;
 
+    [ConfigAlias(verl: "actor_rollout_ref.rollout.top_p")]
     [ConfigRange(0, 1, MinExclusive = true), Description("Nucleus sampling mass; 1 = off.")]
     public double TopP { get; set; } = 1.0;
 
+    [ConfigAlias(verl: "actor_rollout_ref.rollout.top_k")]
     [ConfigRange(0), Description("Top-k sampling; 0 = off.")]
     public int TopK { get; set; }
 
@@ -109,6 +131,7 @@ public sealed class PpoConfig : IConfigSection
     public PromptsConfig Prompts { get; set; } = new();
 
     // --- evaluation, samples, checkpoints ---
+    [ConfigAlias(trl: "eval_steps", verl: "trainer.test_freq")]
     [ConfigRange(0), Description("Evaluate on held-out prompts every N iterations (and at the end); 0 = only at start and end.")]
     public int EvalEvery { get; set; } = 10;
 
@@ -121,22 +144,27 @@ public sealed class PpoConfig : IConfigSection
     [ConfigRange(0), Description("Write sample responses to samples.jsonl every N iterations; 0 = never.")]
     public int SampleEvery { get; set; } = 10;
 
+    [ConfigAlias(trl: "save_steps", verl: "trainer.save_freq")]
     [ConfigRange(0), Description("Checkpoint every N iterations (and at the end); 0 = only at the end.")]
     public int SaveEvery { get; set; } = 50;
 
+    [ConfigAlias(verl: "trainer.default_local_dir")]
     [ConfigPath, Description("Run directory (metrics.jsonl, samples.jsonl, eval_samples.jsonl, summary.json, config.yaml, report.html, checkpoints/); must not hold another run (--resume continues it, --overwrite replaces it). Unset: rlhf ppo makes runs/<config name>/<yyyyMMdd-HHmmss>/ in the current directory and points runs/<config name>/latest at it.")]
     public string OutputDir { get; set; } = "";
 
     // --- models ---
+    [ConfigAlias(trl: "sft_model_path", verl: "actor_rollout_ref.model.path")]
     [ConfigPath, Description("Policy to train: llama2.c .bin or checkpoint directory (required unless policy_url is set).")]
     public string PolicyModel { get; set; } = "";
 
     [ConfigPath, Description("Frozen reference policy; empty = policy_model.")]
     public string ReferenceModel { get; set; } = "";
 
+    [ConfigAlias(verl: "critic.model.path")]
     [ConfigPath, Description("Critic initialisation; empty = policy_model's trunk with a new value head.")]
     public string CriticModel { get; set; } = "";
 
+    [ConfigAlias(trl: "reward_model_path", verl: "reward_model.model.path")]
     [ConfigPath, Description("Reward model checkpoint (required unless reward_url is set).")]
     public string RewardModel { get; set; } = "";
 

@@ -7,6 +7,7 @@ namespace Rlhf.Orchestration.Config;
 /// <summary>The PPO prompt source (section <c>prompts</c>): TinyStories openings with a held-out split.</summary>
 public sealed class PromptsConfig : IConfigSection
 {
+    [ConfigAlias(verl: "data.train_files")]
     [ConfigPath, Description("TinyStories text file the prompts are cut from (required).")]
     public string Path { get; set; } = "";
 

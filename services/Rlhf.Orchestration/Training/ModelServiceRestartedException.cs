@@ -1,4 +1,5 @@
 using Grpc.Core;
+using Rlhf.Contracts;
 
 namespace Rlhf.Orchestration.Training;
 
@@ -10,8 +11,11 @@ namespace Rlhf.Orchestration.Training;
 /// one line that names the service and the resume command, e.g.
 /// <c>policy service restarted (lease lost); resume with: rlhf ppo --resume runs/ppo</c>.
 /// </summary>
-public sealed class ModelServiceRestartedException : RpcException
+public sealed class ModelServiceRestartedException : RpcException, IExitCodeException
 {
+    /// <summary><see cref="ExitCodes.ServiceLost"/>: the run can be resumed.</summary>
+    public int ExitCode => ExitCodes.ServiceLost;
+
     /// <param name="service">"policy" or "critic".</param>
     /// <param name="reason">Why the restart was concluded, e.g. "lease lost".</param>
     /// <param name="runDirectory">The run directory to resume from.</param>

@@ -96,6 +96,7 @@ public static class PpoRun
             {
                 for (var iteration = state.Iteration + 1; iteration <= config.Iterations; iteration++)
                 {
+                    using var activity = PpoTelemetry.StartIteration(runId, iteration);
                     var watch = Stopwatch.StartNew();
                     var outcome = await trainer.RunIterationAsync(iteration, cancellationToken).ConfigureAwait(false);
                     var values = new Dictionary<string, double>(outcome.Metrics);
@@ -135,8 +136,8 @@ public static class PpoRun
                     [SummaryKeys.KlInitial] = initialEval.Kl,
                     [SummaryKeys.ResponseLengthInitial] = initialEval.ResponseLength,
                     [SummaryKeys.ResponseLengthFinal] = final.ResponseLength,
-                    ["eos_fraction_final"] = final.EosFraction,
-                    ["ref_nll_ratio"] = final.RefNll / initialEval.RefNll,
+                    [SummaryKeys.EosFractionFinal] = final.EosFraction,
+                    [SummaryKeys.RefNllRatio] = final.RefNll / initialEval.RefNll,
                 },
             };
             run.WriteSummary(summary);

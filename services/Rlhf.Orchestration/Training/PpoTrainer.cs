@@ -66,7 +66,10 @@ public sealed class PpoTrainer
     /// <summary>Restores the KL controller (resume).</summary>
     public void RestoreKlController(KlControllerState state) => _kl = KlControllers.FromState(state);
 
-    /// <summary>Runs iteration <paramref name="iteration"/> (from 1) and returns its metrics.</summary>
+    /// <summary>
+    /// Runs iteration <paramref name="iteration"/> (from 1) and returns its metrics. Its stages are trace spans
+    /// (<see cref="PpoTelemetry"/>) under the current activity, e.g. the iteration span of <see cref="PpoRun"/>.
+    /// </summary>
     public async Task<IterationOutcome> RunIterationAsync(int iteration, CancellationToken cancellationToken)
     {
         var call = new CallOptions(cancellationToken: cancellationToken);
@@ -78,10 +81,14 @@ public sealed class PpoTrainer
 
         // 2-3. rollouts: sample, then old logprobs, ref_logprobs, values and scores, concurrently
         var watch = Stopwatch.StartNew();
-        var generations = await GenerateAsync(prompts, GenerationSeed(iteration), call).ConfigureAwait(false);
+        IReadOnlyList<Generation> generations;
+        using (PpoTelemetry.Source.StartActivity(PpoTelemetry.GenerateActivity))
+            generations = await GenerateAsync(prompts, GenerationSeed(iteration), call).ConfigureAwait(false);
         metrics["timing/generate_s"] = watch.Elapsed.TotalSeconds;
         watch.Restart();
-        var rollout = await ScoreAsync(prompts, generations, call).ConfigureAwait(false);
+        Rollout rollout;
+        using (PpoTelemetry.Source.StartActivity(PpoTelemetry.ScoreActivity))
+            rollout = await ScoreAsync(prompts, generations, call).ConfigureAwait(false);
         metrics["timing/score_s"] = watch.Elapsed.TotalSeconds;
 
         // 4. per-token KL and KL-penalized rewards (score on the last response token)
@@ -99,7 +106,9 @@ public sealed class PpoTrainer
 
         // 6. ppo_epochs × minibatches: push ∂loss/∂logprobs to the policy and ∂loss/∂values to the critic
         watch.Restart();
-        var optimization = await OptimizeAsync(iteration, rollout, advantages, returns, call).ConfigureAwait(false);
+        Dictionary<string, double> optimization;
+        using (PpoTelemetry.Source.StartActivity(PpoTelemetry.OptimizeActivity))
+            optimization = await OptimizeAsync(iteration, rollout, advantages, returns, call).ConfigureAwait(false);
         foreach (var (k, v) in optimization)
             metrics[k] = v;
         metrics["timing/optimize_s"] = watch.Elapsed.TotalSeconds;
@@ -123,6 +132,7 @@ public sealed class PpoTrainer
     /// </summary>
     public async Task<(EvaluationResult Result, Rollout Rollout, double[] KlPerResponse)> EvaluateAsync(CancellationToken cancellationToken)
     {
+        using var activity = PpoTelemetry.Source.StartActivity(PpoTelemetry.EvaluateActivity);
         var call = new CallOptions(cancellationToken: cancellationToken);
         var prompts = _evalPrompts.Count > 0 ? _evalPrompts : _trainPrompts.Take(_config.EvalPrompts).ToList();
         var generations = await GenerateAsync(prompts, (ulong)_config.Seed * 7919UL + 17UL, call, samplesPerPrompt: _config.EvalSamplesPerPrompt).ConfigureAwait(false);

@@ -11,7 +11,9 @@ namespace Rlhf.ServiceDefaults.Authentication;
 /// <summary>
 /// Authenticates <c>authorization: Bearer &lt;key&gt;</c> against the configured API keys, comparing in constant time.
 /// Success yields a principal named after the key with one <see cref="Scopes.ClaimType"/> claim per scope; a missing
-/// header is no result (anonymous), an unknown key a failure. The secret is never logged. With <c>Auth:Enabled</c>
+/// header is no result (anonymous), an unknown key a failure. Keys are compared in constant time (SHA-256 digests,
+/// see <see cref="Find"/>). Neither the presented nor a configured secret is ever logged: failure messages name the
+/// problem only, and a principal is named after its key's name. With <c>Auth:Enabled</c>
 /// false every request is authenticated as <c>anonymous</c> with every scope.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthenticationOptions> options, ILoggerFactory logger, UrlEncoder encoder)
@@ -45,14 +47,22 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<ApiKeyAuthentica
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 
-    /// <summary>Compares every key in constant time, so timing reveals neither which key nor how much of one matched.</summary>
-    private static ApiKey? Find(IEnumerable<ApiKey> keys, string presented)
+    /// <summary>
+    /// The key whose secret is <paramref name="presented"/>, or null. Compares the SHA-256 digests of the presented
+    /// secret and of every configured one with <see cref="CryptographicOperations.FixedTimeEquals"/>, visiting every
+    /// key: digests have one length whatever the secrets' lengths, so timing reveals neither which key matched, nor
+    /// how much of one, nor how long the keys are.
+    /// </summary>
+    internal static ApiKey? Find(IEnumerable<ApiKey> keys, string presented)
     {
-        var presentedBytes = Encoding.UTF8.GetBytes(presented);
+        Span<byte> presentedDigest = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> keyDigest = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes(presented), presentedDigest);
         ApiKey? match = null;
         foreach (var key in keys)
         {
-            if (key.Key.Length > 0 && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key.Key), presentedBytes))
+            SHA256.HashData(Encoding.UTF8.GetBytes(key.Key), keyDigest);
+            if (CryptographicOperations.FixedTimeEquals(keyDigest, presentedDigest) && key.Key.Length > 0)
                 match ??= key;
         }
         return match;

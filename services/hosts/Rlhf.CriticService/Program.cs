@@ -2,7 +2,7 @@ using Rlhf.Contracts;
 using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.CriticServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Critic, args, a => Rlhf.Hosts.CriticServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -3,7 +3,7 @@ using Rlhf.ModelServices;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.OrchestratorServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Orchestrator, args, a => Rlhf.Hosts.OrchestratorServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -2,7 +2,7 @@ using Rlhf.Contracts;
 using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.PolicyServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Policy, args, a => Rlhf.Hosts.PolicyServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -2,7 +2,7 @@ using Rlhf.Contracts;
 using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.ReferenceServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Reference, args, a => Rlhf.Hosts.ReferenceServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

@@ -2,7 +2,7 @@ using Rlhf.Contracts;
 using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults;
 
-await Rlhf.Hosts.RewardServiceHost.Build(args).RunAsync();
+return await ServiceHostRunner.RunAsync(ServiceCatalog.Reward, args, a => Rlhf.Hosts.RewardServiceHost.Build(a));
 
 namespace Rlhf.Hosts
 {

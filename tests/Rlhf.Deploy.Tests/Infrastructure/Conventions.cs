@@ -45,17 +45,15 @@ internal static partial class Conventions
     /// <summary>The services whose training RPCs only the orchestrator may reach.</summary>
     public static IReadOnlyList<string> OrchestratorOnly { get; } = ["policy", "reference", "critic"];
 
-    /// <summary>The documented configuration keys, in appsettings form (<c>Section:Key</c>; <c>*</c> = an array index).</summary>
-    public static IReadOnlyList<string> ConfigurationKeys { get; } =
-    [
-        "Model:Checkpoint", "Model:Tokenizer", "Model:Threads", "Model:MaxBatchSize", "Model:MaxTextBytes",
-        "Model:ForwardStoreBytes", "Model:ForwardExpirySeconds",
-        "Grpc:MaxReceiveMessageBytes", "Grpc:MaxSendMessageBytes",
-        "Auth:Enabled", "Auth:KeysFile", "Auth:Keys:*:Key", "Auth:Keys:*:Scopes",
-        "Reward:Batching", "Reward:MaxBatchSize", "Reward:MaxWaitMs",
-        "Orchestrator:BaseConfig", "Orchestrator:RunsDirectory", "Orchestrator:PolicyUrl", "Orchestrator:ReferenceUrl",
-        "Orchestrator:CriticUrl", "Orchestrator:RewardUrl", "Orchestrator:MaxConcurrentRuns",
-    ];
+    /// <summary>
+    /// The documented configuration keys, in appsettings form (<c>Section:Key</c>; <c>*</c> = an array index): every
+    /// backticked <c>Section:Key</c> in the first column of docs/CONVENTIONS.md's tables (<c>&lt;i&gt;</c> read as <c>*</c>).
+    /// </summary>
+    public static IReadOnlyList<string> ConfigurationKeys { get; } = File.ReadLines(Path.Combine(RepoPaths.Root, "docs", "CONVENTIONS.md"))
+        .Where(line => line.StartsWith('|'))
+        .SelectMany(line => DocumentedKey().Matches(line.Split('|')[1]).Select(m => m.Groups[1].Value.Replace("<i>", "*", StringComparison.Ordinal)))
+        .Distinct()
+        .ToList();
 
     /// <summary>The PPO config keys that <c>rlhf ppo --config</c> reads (TRL-style).</summary>
     public static IReadOnlyList<string> PpoConfigKeys { get; } =
@@ -115,4 +113,7 @@ internal static partial class Conventions
 
     [GeneratedRegex(@":\d+:")]
     private static partial Regex ArrayIndex();
+
+    [GeneratedRegex(@"`([A-Z][A-Za-z]*(?::(?:[A-Z][A-Za-z]*|<i>))+)`")]
+    private static partial Regex DocumentedKey();
 }
