@@ -139,6 +139,12 @@ public sealed class ConfigTests
     [InlineData("reward_url=localhost:50054", "reward_url: 'localhost:50054' is not a service address (scheme 'localhost'): use http://host:port, https://host:port or dns:///name:port")]
     [InlineData("prompts.max_chars=4", "prompts.max_chars must be ≥ prompts.min_chars (16) (got 4)")]
     [InlineData("missing_eos_penalty=-1", "missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got -1)")]
+    [InlineData("dual_clip_c=1", "dual_clip_c must be > 1: the cap −c·A must lie beyond the clipped term (got 1)")]
+    [InlineData("loss_agg_mode=token_mean", "loss_agg_mode must be one of token-mean | seq-mean-token-sum | seq-mean-token-mean | seq-mean-token-sum-norm, or empty for the algorithm's (got 'token_mean')")]
+    [InlineData("use_kl_loss=true", "use_kl_loss: true needs algorithm grpo: ppo puts the KL in the reward (kl_coef)")]
+    [InlineData("cliprange_low=1", "cliprange_low must be in (0, 1) (got 1)")]
+    [InlineData("cliprange_high=0", "cliprange_high must be > 0 (got 0)")]
+    [InlineData("kl_loss_type=low_var", "kl_loss_type: expected one of k1|k2|k3|abs, got 'low_var'")]
     public void Load_OutOfRange_MessageNamesKeyAndAllowedRange(string assignment, string expected)
     {
         using var dir = new TempDir(insideRepository: true);

@@ -332,10 +332,10 @@ public sealed class PpoTrainer
         var logprobs = forward.Logprobs.ToTokenBatch();
         var oldLogprobs = rollout.Logprobs.Select(idx);
         var mbAdvantages = advantages.Select(idx);
-        var loss = _config.Algorithm == PpoAlgorithm.Grpo
-            ? PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, PpoLossOptions.Grpo(_kl.KlCoef) with { Cliprange = _config.Cliprange },
-                rollout.RefLogprobs.Select(idx))
-            : PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, new PpoLossOptions { Cliprange = _config.Cliprange });
+        var lossOptions = _config.PolicyLossOptions(_kl.KlCoef);
+        var included = _config.MaskTruncatedCompletions ? idx.Select(i => rollout.ContainsEos[i]).ToArray() : null;
+        var loss = PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, lossOptions,
+            lossOptions.UseKlLoss ? rollout.RefLogprobs.Select(idx) : null, included);
         var backward = new BackwardRequest { RunId = _runId, ForwardId = forward.ForwardId, GradLogprobs = loss.GradLogprobs.ToPacked() };
         var metrics = new Dictionary<string, double>(loss.ToMetrics());
         if (_config.EntCoef > 0)
