@@ -88,7 +88,8 @@ public sealed class TransportTests(TransportFixture fixture) : IClassFixture<Tra
     /// A Generate of 512 samples (8 prompts × 64) of up to 200 tokens (tens of seconds of work on one thread), with a
     /// 1 s deadline on a connection already open: the client gets DEADLINE_EXCEEDED, the
     /// handler ends with the cancellation of its CancellationToken (the engine checks it between tokens) instead of
-    /// finishing the batch, and the request line records DeadlineExceeded.
+    /// finishing the batch, and the request line records DeadlineExceeded (or Cancelled: the client enforces the same
+    /// deadline and resets the stream, and on a loaded machine that reset can reach the server before its own timer).
     /// </summary>
     [DataFact]
     public async Task Generate_DeadlineShorterThanTheWork_DeadlineExceededAndHandlerCancelled()
@@ -102,7 +103,7 @@ public sealed class TransportTests(TransportFixture fixture) : IClassFixture<Tra
         var e = await Assert.ThrowsAsync<RpcException>(async () => await Client.GenerateAsync(request,
             new Metadata { { "x-test-call", tag } }, deadline: DateTime.UtcNow.AddSeconds(1)));
         var ended = await fixture.Outcomes.OfAsync(tag);
-        var line = await Policy.Log.RequestLineAsync("/rlhf.v1.PolicyService/Generate", "DeadlineExceeded");
+        var line = await Policy.Log.RequestLineAsync("/rlhf.v1.PolicyService/Generate", ["DeadlineExceeded", "Cancelled"]);
 
         Assert.True(e.StatusCode == StatusCode.DeadlineExceeded, e.Status.ToString());
         Assert.IsAssignableFrom<OperationCanceledException>(ended);

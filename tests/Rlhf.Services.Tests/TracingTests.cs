@@ -76,7 +76,7 @@ public sealed class TracingTests
     [InlineData(false)]
     public async Task AddServiceDefaults_EmbeddedHostLeavesTracingToTheProgramThatEmbedsIt(bool embedded)
     {
-        var settings = new Dictionary<string, string?>(EmbeddedSuite.HostSettings(new EmbeddedModel("never-loaded.bin", null), threads: 1))
+        var settings = new Dictionary<string, string?>(EmbeddedSuite.HostSettings(new EmbeddedModel(TestData.Data(TestData.Stories260K), TestData.Data(TestData.Tok512)), threads: 1))
         {
             ["Host:Embedded"] = embedded ? "true" : "false",
         };

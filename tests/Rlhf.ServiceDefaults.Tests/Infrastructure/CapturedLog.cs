@@ -35,10 +35,13 @@ internal sealed class CapturedLog : ILogEventSink
     }
 
     /// <summary>The request line of <paramref name="method"/> (<c>/pkg.Service/Method</c>) with the given status, waiting for it.</summary>
-    public async Task<LogEvent> RequestLineAsync(string method, string status)
+    public async Task<LogEvent> RequestLineAsync(string method, string status) => await RequestLineAsync(method, [status]);
+
+    /// <summary>The request line of <paramref name="method"/> with any of <paramref name="statuses"/>, waiting for it.</summary>
+    public async Task<LogEvent> RequestLineAsync(string method, IReadOnlyList<string> statuses)
     {
-        await WaitUntilAsync(events => events.Any(e => Is(e, method, status)));
-        return Events.Single(e => Is(e, method, status));
+        await WaitUntilAsync(events => events.Any(e => statuses.Any(s => Is(e, method, s))));
+        return Events.Single(e => statuses.Any(s => Is(e, method, s)));
     }
 
     /// <summary>The scalar value of <paramref name="property"/>, or null.</summary>
