@@ -141,6 +141,7 @@ public sealed class ConfigTests
     [InlineData("missing_eos_penalty=-1", "missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got -1)")]
     [InlineData("dual_clip_c=1", "dual_clip_c must be > 1: the cap −c·A must lie beyond the clipped term (got 1)")]
     [InlineData("loss_agg_mode=token_mean", "loss_agg_mode must be one of token-mean | seq-mean-token-sum | seq-mean-token-mean | seq-mean-token-sum-norm, or empty for the algorithm's (got 'token_mean')")]
+    [InlineData("scale_rewards=false", "scale_rewards: false needs algorithm grpo: it scales group advantages, which ppo does not use")]
     [InlineData("use_kl_loss=true", "use_kl_loss: true needs algorithm grpo: ppo puts the KL in the reward (kl_coef)")]
     [InlineData("cliprange_low=1", "cliprange_low must be in (0, 1) (got 1)")]
     [InlineData("cliprange_high=0", "cliprange_high must be > 0 (got 0)")]

@@ -78,6 +78,10 @@ public sealed class PpoConfig : IConfigSection
     [Description("Per-token estimator of the KL loss: k1 | k2 | k3 | abs (verl kl | mse | low_var_kl | abs); null = k3 (GRPO eq. 4).")]
     public KlEstimator? KlLossType { get; set; }
 
+    [ConfigAlias(trl: "scale_rewards", verl: "algorithm.norm_adv_by_std_in_grpo")]
+    [Description("grpo: divide each group's centred rewards by the group's std (Shao et al. 2024 §4.1.2); false = only remove the mean (Dr. GRPO, Liu et al. 2025).")]
+    public bool ScaleRewards { get; set; } = true;
+
     [ConfigAlias(trl: "mask_truncated_completions")]
     [Description("Leave responses that hit max_new_tokens without EOS out of the policy loss (DAPO §3.4; TRL GRPOConfig).")]
     public bool MaskTruncatedCompletions { get; set; }
@@ -271,6 +275,8 @@ public sealed class PpoConfig : IConfigSection
         var aggModes = Enum.GetValues<Rlhf.Alignment.LossAggMode>().Select(LossAggregation.ConfigName).ToArray();
         if (LossAggMode.Length > 0 && !aggModes.Contains(LossAggMode, StringComparer.Ordinal))
             errors.Add($"loss_agg_mode must be one of {string.Join(" | ", aggModes)}, or empty for the algorithm's (got '{LossAggMode}')");
+        if (!ScaleRewards && Algorithm != PpoAlgorithm.Grpo)
+            errors.Add($"scale_rewards: false needs algorithm grpo: it scales group advantages, which {ConfigNames.Format(Algorithm)} does not use");
         if (UseKlLoss == true && Algorithm != PpoAlgorithm.Grpo)
             errors.Add($"use_kl_loss: true needs algorithm grpo: {ConfigNames.Format(Algorithm)} puts the KL in the reward (kl_coef)");
         if (MissingEosPenalty is { } penalty && !(penalty >= 0))

@@ -264,7 +264,7 @@ public sealed class PpoTrainer
             }
             case PpoAlgorithm.Grpo:
             {
-                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt));
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt, scaleRewards: _config.ScaleRewards));
                 return (advantages, null, advantages.Data.Average());
             }
             case PpoAlgorithm.Rloo:
