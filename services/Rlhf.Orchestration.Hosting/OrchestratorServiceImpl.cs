@@ -6,9 +6,10 @@ using Rlhf.ModelServices;
 using Rlhf.ServiceDefaults.Authentication;
 using Grpc.Core;
 using Rlhf.Contracts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Contracts.V1;
 
@@ -66,6 +67,8 @@ public sealed partial class OrchestratorServiceImpl : OrchestratorService.Orches
             ThrowFailedPrecondition($"resume_from '{request.ResumeFrom}' has no checkpoint to resume from");
         if (!File.Exists(config.Prompts.Path))
             ThrowFailedPrecondition($"prompts.path '{config.Prompts.Path}' does not exist on the orchestrator");
+        if (RewardModelProblem(config) is { } rewardProblem)
+            ThrowFailedPrecondition(rewardProblem);
 
         var record = new RunRecord(runId, Interlocked.Increment(ref _sequence), RunConfigMapping.FromPpoConfig(config, request.Config?.Extra),
             config.OutputDir, _time.GetUtcNow());
@@ -173,6 +176,18 @@ public sealed partial class OrchestratorServiceImpl : OrchestratorService.Orches
         }
     }
 
+    private static string? RewardModelProblem(PpoConfig config)
+    {
+        try
+        {
+            return RewardModelBootstrap.Problem(config);
+        }
+        catch (Exception e) when (e is ConfigException or FileNotFoundException)
+        {
+            return $"reward_config '{config.RewardConfig}': {e.Message.ReplaceLineEndings("; ")}";
+        }
+    }
+
     private async Task ExecuteAsync(RunRecord record, PpoConfig config, IReadOnlyList<Gate> gates, bool resume)
     {
         var cancellationToken = record.Cancellation.Token;
@@ -182,10 +197,9 @@ public sealed partial class OrchestratorServiceImpl : OrchestratorService.Orches
             await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
             slot = true;
             record.MarkRunning();
-            var prompts = RunEnvironment.LoadPrompts(config);
-            await using var environment = await RunEnvironment.StartAsync(config, _hosts, apiKey: null, cancellationToken).ConfigureAwait(false);
-            Log.RunServices(_logger, record.RunId, environment.Endpoints.ToString());
-            var result = await PpoRun.RunAsync(config, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(config, prompts),
+            var progress = new ProgressReporter(line => Log.RunProgress(_logger, record.RunId, line));
+            await using var environment = await RunEnvironment.StartAsync(config, _hosts, apiKey: null, progress, cancellationToken).ConfigureAwait(false);
+            var result = await environment.RunAsync(
                 new PpoRunOptions(RunId: record.RunId, Gates: gates, Resume: resume,
                     Progress: line => Log.RunProgress(_logger, record.RunId, line),
                     IterationCompleted: record.AddIteration),
@@ -247,9 +261,6 @@ public sealed partial class OrchestratorServiceImpl : OrchestratorService.Orches
     {
         [LoggerMessage(1, LogLevel.Information, "run {RunId} started in {OutputDir} (resume: {Resume})")]
         public static partial void RunStarted(ILogger logger, string runId, string outputDir, bool resume);
-
-        [LoggerMessage(2, LogLevel.Information, "run {RunId} services: {Endpoints}")]
-        public static partial void RunServices(ILogger logger, string runId, string endpoints);
 
         [LoggerMessage(3, LogLevel.Information, "run {RunId}: {Line}")]
         public static partial void RunProgress(ILogger logger, string runId, string line);

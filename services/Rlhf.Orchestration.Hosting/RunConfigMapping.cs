@@ -1,4 +1,5 @@
 using System.Globalization;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Contracts.V1;
 

@@ -1,6 +1,6 @@
 using Rlhf.Alignment;
 using Rlhf.Engine;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.RewardModels;
 

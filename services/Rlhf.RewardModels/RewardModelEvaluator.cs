@@ -3,7 +3,7 @@ using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.RewardModels;
 

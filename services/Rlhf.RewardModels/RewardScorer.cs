@@ -1,5 +1,5 @@
 using Rlhf.Engine;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.RewardModels;
 

@@ -8,9 +8,9 @@ using Rlhf.Engine.IO;
 using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
 using Rlhf.Engine.Training;
-using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
-using AtomicFile = Rlhf.Orchestration.Runs.AtomicFile;
+using Rlhf.Configuration;
+using Rlhf.Configuration.Runs;
+using AtomicFile = Rlhf.Configuration.Runs.AtomicFile;
 using Rlhf.RewardModels.Internal;
 
 namespace Rlhf.RewardModels;

@@ -7,6 +7,7 @@ using OpenTelemetry.Trace;
 using Rlhf.Engine;
 using Rlhf.Hosts;
 using Rlhf.ModelServices;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
@@ -67,7 +68,7 @@ internal static class PpoBenchmark
             using (SuiteTracing.CreateTracerProvider("rlhf-bench-ppo", otlpEndpoint: null, b => b.AddProcessor(spans)))
             {
                 await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null,
-                    CancellationToken.None).ConfigureAwait(false);
+                    progress: null, CancellationToken.None).ConfigureAwait(false);
                 await PpoRun.RunAsync(config, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(config, prompts),
                     new PpoRunOptions(RunId: "bench-ppo", Progress: line => Console.Error.WriteLine(line)), CancellationToken.None).ConfigureAwait(false);
             }

@@ -1,9 +1,12 @@
 using System.ComponentModel;
 using System.Reflection;
 using Rlhf.Cli.Tests.Infrastructure;
+using Rlhf.Configuration;
 using Rlhf.Contracts;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
+using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Tests;
 
@@ -38,7 +41,7 @@ public sealed class ConfigurationDocTests
     [Fact]
     public void CommittedDoc_EqualsTheGeneratedReference()
     {
-        var expected = ConfigReference.Markdown(TopologyConfig.Reference);
+        var expected = RlhfConfigReference.Markdown();
         Assert.True(File.Exists(DocPath), $"{DocPath} is missing; generate it: scripts/rlhf ppo --help-config > docs/configuration.md");
         Assert.True(expected == File.ReadAllText(DocPath),
             "docs/configuration.md is stale; regenerate it: scripts/rlhf ppo --help-config > docs/configuration.md");

@@ -2,8 +2,9 @@ using System.Net.Sockets;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Rlhf.Contracts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 
 namespace Rlhf.Cli.Tests;

@@ -1,5 +1,6 @@
 using Rlhf.Alignment;
 using Rlhf.Data;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 
 namespace Rlhf.Orchestration.Tests;
@@ -138,6 +139,13 @@ public sealed class ConfigTests
     [InlineData("reward_url=localhost:50054", "reward_url: 'localhost:50054' is not a service address (scheme 'localhost'): use http://host:port, https://host:port or dns:///name:port")]
     [InlineData("prompts.max_chars=4", "prompts.max_chars must be ≥ prompts.min_chars (16) (got 4)")]
     [InlineData("missing_eos_penalty=-1", "missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got -1)")]
+    [InlineData("dual_clip_c=1", "dual_clip_c must be > 1: the cap −c·A must lie beyond the clipped term (got 1)")]
+    [InlineData("loss_agg_mode=token_mean", "loss_agg_mode must be one of token-mean | seq-mean-token-sum | seq-mean-token-mean | seq-mean-token-sum-norm, or empty for the algorithm's (got 'token_mean')")]
+    [InlineData("scale_rewards=false", "scale_rewards: false needs algorithm grpo: it scales group advantages, which ppo does not use")]
+    [InlineData("use_kl_loss=true", "use_kl_loss: true needs algorithm grpo: ppo puts the KL in the reward (kl_coef)")]
+    [InlineData("cliprange_low=1", "cliprange_low must be in (0, 1) (got 1)")]
+    [InlineData("cliprange_high=0", "cliprange_high must be > 0 (got 0)")]
+    [InlineData("kl_loss_type=low_var", "kl_loss_type: expected one of k1|k2|k3|abs, got 'low_var'")]
     public void Load_OutOfRange_MessageNamesKeyAndAllowedRange(string assignment, string expected)
     {
         using var dir = new TempDir(insideRepository: true);
@@ -231,52 +239,6 @@ public sealed class ConfigTests
         ];
 
         Assert.Subset(ConfigLoader.Keys<PpoConfig>().ToHashSet(), required.ToHashSet());
-    }
-
-    [Fact]
-    public void Load_RewardTrainingYaml_BindsDatasetSection()
-    {
-        using var dir = new TempDir(insideRepository: true);
-        var path = dir.File("reward.yaml", """
-            base_model: ${RLHF_DATA_DIR}/stories260K.bin
-            tokenizer: ${RLHF_DATA_DIR}/tok512.bin
-            dataset:
-              kind: sst2
-              train: ${RLHF_DATA_DIR}/sst2_train.tsv
-              eval: ${RLHF_DATA_DIR}/sst2_dev.tsv
-              max_pairs: 2000
-            lr_schedule: cosine
-            warmup_steps: 10
-            max_steps: 200
-            """);
-
-        var config = ConfigLoader.Load<RewardTrainingConfig>(path);
-
-        Assert.Equal(RewardDatasetKind.Sst2, config.Dataset.Kind);
-        Assert.True(File.Exists(config.Dataset.Train));
-        Assert.True(File.Exists(config.Dataset.Eval));
-        Assert.Equal(2000, config.Dataset.MaxPairs);
-        Assert.Equal(LrSchedule.Cosine, config.LrSchedule);
-        Assert.Equal(RewardLoss.BradleyTerry, config.Loss);
-        Assert.Equal(256, config.MaxSeqLen);
-        var copy = ConfigLoader.Load<RewardTrainingConfig>(dir.File("copy.yaml", ConfigYaml.Serialize(config)));
-        Assert.Equal(ConfigYaml.Serialize(config), ConfigYaml.Serialize(copy));
-    }
-
-    [Theory]
-    [InlineData("loss=kwise", "loss kwise needs dataset.kind kwise (got hh)")]
-    [InlineData("warmup_steps=300", "warmup_steps (300) must be < max_steps (200)")]
-    [InlineData("max_seq_len=1", "max_seq_len must be ≥ 2 (got 1)")]
-    [InlineData("dataset.kind=csv", "dataset.kind: expected one of hh|sst2|kwise, got 'csv'")]
-    [InlineData("dataset.train=", "dataset.train is required")]
-    public void Load_RewardTrainingInvalid_MessageNamesKey(string assignment, string expected)
-    {
-        using var dir = new TempDir(insideRepository: true);
-        var path = dir.File("reward.yaml", "base_model: m.bin\ntokenizer: t.bin\ndataset:\n  train: d.jsonl\nlr_schedule: linear_warmup\nmax_steps: 200\n");
-
-        var e = Assert.Throws<ConfigException>(() => ConfigLoader.Load<RewardTrainingConfig>(path, [assignment]));
-
-        Assert.Contains(expected, e.Message);
     }
 
     [Theory]

@@ -1,3 +1,5 @@
+using Rlhf.RewardModels;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 
 namespace Rlhf.Orchestration.Tests;

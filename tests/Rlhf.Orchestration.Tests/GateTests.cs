@@ -1,5 +1,5 @@
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Tests;
 

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Rlhf.Alignment;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Reporting;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Tests;
 

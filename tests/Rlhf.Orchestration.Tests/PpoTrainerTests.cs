@@ -1,6 +1,7 @@
 using Rlhf.Alignment;
 using Rlhf.Client;
 using Grpc.Core;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Tests.Infrastructure;
 using Rlhf.Orchestration.Training;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Tests;
 

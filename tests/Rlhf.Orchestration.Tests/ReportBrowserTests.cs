@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Rlhf.Alignment;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Tests.Infrastructure;
 using Rlhf.Orchestration.Training;
 using StbImageSharp;

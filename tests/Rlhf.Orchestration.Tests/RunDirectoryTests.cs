@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Tests;
 

@@ -1,6 +1,7 @@
 using Rlhf.Alignment;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Tests.Infrastructure;
 using Rlhf.Orchestration.Training;
 

@@ -1,3 +1,4 @@
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.RewardModels.Tests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.RewardModels.Tests.Infrastructure;
 
 namespace Rlhf.RewardModels.Tests;

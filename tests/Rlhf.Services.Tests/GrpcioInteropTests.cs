@@ -111,7 +111,7 @@ public sealed class GrpcioInteropTests(ITestOutputHelper output)
     private static async Task<RpcException> OursAsync(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
 
     /// <summary>grpcio's name of a status code, e.g. INVALID_ARGUMENT.</summary>
-    private static string StatusName(StatusCode code) => Rlhf.Orchestration.Config.ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
+    private static string StatusName(StatusCode code) => Rlhf.Configuration.ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
 
     private static RunConfig SmallRun(int iterations) => new()
     {

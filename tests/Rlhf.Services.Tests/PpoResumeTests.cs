@@ -1,4 +1,4 @@
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Services.Tests.Infrastructure;
 

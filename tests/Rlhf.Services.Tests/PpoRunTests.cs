@@ -1,7 +1,8 @@
 using Rlhf.Alignment;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Services.Tests.Infrastructure;
 

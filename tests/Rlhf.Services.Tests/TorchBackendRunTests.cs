@@ -6,7 +6,7 @@ using Rlhf.Models;
 using ModelInfo = Rlhf.Contracts.V1.ModelInfo;
 using Rlhf.Alignment;
 using Rlhf.Orchestration.Config;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
 using Rlhf.Services.Tests.Infrastructure;
@@ -28,7 +28,7 @@ public sealed class TorchBackendRunTests
         config.PpoEpochs = 1;
         config.ModelBackend = "torch";
 
-        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, CancellationToken.None);
+        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, progress: null, CancellationToken.None);
         Assert.Equal(4, environment.EmbeddedRoles.Count);
         foreach (var info in await ModelInfosAsync(environment.Endpoints))
         {
@@ -60,7 +60,7 @@ public sealed class TorchBackendRunTests
     {
         using var temp = new TempDir();
         var config = EmbeddedRun.Config(temp.Sub("native"), PpoAlgorithm.Grpo, iterations: 1);
-        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, CancellationToken.None);
+        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, progress: null, CancellationToken.None);
         Assert.All(await ModelInfosAsync(environment.Endpoints), info => Assert.Equal("native", info.Backend));
     }
 

@@ -1,6 +1,7 @@
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Topology.Tests.Infrastructure;
 
@@ -86,11 +87,9 @@ public sealed class RestartFailureTests(TopologyFixture fixture)
 
     private static async Task<PpoRunResult> RunAsync(PpoConfig config, bool resume, Action<int, IReadOnlyDictionary<string, double>> iterationCompleted)
     {
-        var prompts = RunEnvironment.LoadPrompts(config);
-        await using var environment = await RunEnvironment.StartAsync(config, Rlhf.Hosts.OrchestratorServiceHost.ModelServiceHosts, apiKey: null, CancellationToken.None);
+        await using var environment = await RunEnvironment.StartAsync(config, Rlhf.Hosts.OrchestratorServiceHost.ModelServiceHosts, apiKey: null, progress: null, CancellationToken.None);
         Assert.Empty(environment.EmbeddedRoles);
-        return await PpoRun.RunAsync(config, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(config, prompts),
-            new PpoRunOptions(Resume: resume, IterationCompleted: iterationCompleted), CancellationToken.None);
+        return await environment.RunAsync(new PpoRunOptions(Resume: resume, IterationCompleted: iterationCompleted), CancellationToken.None);
     }
 
     private static int[] MetricIterations(PpoConfig config) =>

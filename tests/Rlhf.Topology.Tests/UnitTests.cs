@@ -9,6 +9,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.TestHost;
 using Rlhf.Contracts;
 using Rlhf.Hosts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
@@ -95,6 +96,35 @@ public sealed class UnitTests
     }
 
     /// <summary>
+    /// StartRun builds its run as <c>rlhf ppo</c> does (RunEnvironment with RewardModelBootstrap): a reward_model that
+    /// does not exist and cannot be trained (no reward_config) is refused before the run starts, with the fix named.
+    /// </summary>
+    [Fact]
+    public async Task StartRun_MissingRewardModelWithoutRewardConfig_FailedPreconditionNamingTheFix()
+    {
+        using var dir = new TempDir();
+        var prompts = dir.File("prompts.txt", "Once upon a time there was a cat. It sat on the mat.\n");
+        await using var app = OrchestratorServiceHost.Build([], new Dictionary<string, string?>
+        {
+            ["Orchestrator:RunsDirectory"] = dir.Dir("runs"),
+            ["Serilog:MinimumLevel:Default"] = "Warning",
+        }, builder => builder.WebHost.UseTestServer());
+        await app.StartAsync();
+        using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
+        var client = new OrchestratorService.OrchestratorServiceClient(channel);
+        var config = new RunConfig
+        {
+            PromptsPath = prompts,
+            Extra = { ["policy_model"] = dir.Sub("p.bin"), ["reward_model"] = dir.Sub("missing-reward"), ["tokenizer"] = dir.Sub("t.bin") },
+        };
+
+        var error = await Assert.ThrowsAsync<RpcException>(async () => await client.StartRunAsync(new StartRunRequest { RunId = "no-reward", Config = config }));
+
+        Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
+        Assert.Contains("missing-reward' does not exist; train it first (rlhf train-reward) or set reward_config", error.Status.Detail);
+    }
+
+    /// <summary>
     /// The defaults that orchestrator_service.proto's RunConfig comments state ("Default 16.", "unset = none") are the
     /// ones StartRun applies: an empty RunConfig sent to the OrchestratorService (in-process invoker, the same handler as
     /// over HTTP/2; no base YAML, as the shipped appsettings.json) comes back in Run.config with each documented value.
@@ -114,12 +144,12 @@ public sealed class UnitTests
         await app.StartAsync();
         using var channel = GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions { HttpHandler = app.GetTestServer().CreateHandler() });
         var client = new OrchestratorService.OrchestratorServiceClient(channel);
-        // No field set; the keys without a built-in default come in extra (the paths need not exist: the run fails in
-        // the background, after StartRun has answered).
+        // No field set; the keys without a built-in default come in extra (the paths need not be models: the run fails
+        // in the background, after StartRun has answered; a missing reward_model without reward_config is refused first).
         RunConfig Unset() => new()
         {
             PromptsPath = prompts,
-            Extra = { ["policy_model"] = dir.Sub("p.bin"), ["reward_model"] = dir.Sub("r.bin"), ["tokenizer"] = dir.Sub("t.bin") },
+            Extra = { ["policy_model"] = dir.Sub("p.bin"), ["reward_model"] = dir.File("r.bin", ""), ["tokenizer"] = dir.Sub("t.bin") },
         };
 
         var effective = (await client.StartRunAsync(new StartRunRequest { RunId = "defaults", Config = Unset() })).Config;

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;

@@ -4,7 +4,7 @@ using Rlhf.Models;
 using Rlhf.Models.Native;
 using Rlhf.Models.Torch;
 using Rlhf.Tokenizers;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Cli.Commands;
 

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Rlhf.Configuration;
+using Rlhf.Configuration.Runs;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
-using Rlhf.Orchestration.Runs;
 using Rlhf.Orchestration.Training;
 using Rlhf.Hosts;
 using Rlhf.Contracts;
@@ -52,7 +53,7 @@ public static class PpoCommand
         {
             if (parse.GetValue(helpConfig))
             {
-                await parse.InvocationConfiguration.Output.WriteAsync(ConfigReference.Markdown(TopologyConfig.Reference)).ConfigureAwait(false);
+                await parse.InvocationConfiguration.Output.WriteAsync(RlhfConfigReference.Markdown()).ConfigureAwait(false);
                 return ExitCodes.Success;
             }
             if (parse.GetValue(resume) is not null && parse.GetValue(overwrite))
@@ -125,19 +126,12 @@ public static class PpoCommand
         // The in-process services leave tracing to this process: one provider for all of its spans (each iteration one
         // trace across the four services), exporting by OTLP when Telemetry__OtlpEndpoint is set.
         using var tracing = otlp is null ? null : SuiteTracing.CreateTracerProvider(TracingServiceName, otlp);
-        var prompts = RunEnvironment.LoadPrompts(ppo);
-        Console.WriteLine($"prompts: {prompts.Train.Count} train, {prompts.Eval.Count} held out (using {Math.Min(ppo.EvalPrompts, prompts.Eval.Count)}) from {prompts.StoryCount} stories");
         var reporter = ProgressReporter.ForConsole();
-        await RewardModelBootstrap.EnsureAsync(ppo, reporter, cancellationToken).ConfigureAwait(false);
-        ConfigLoader.RequireInputs(ppo, "reward_model", "critic_model");
-
-        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, cancellationToken).ConfigureAwait(false);
-        Console.WriteLine($"services: {environment.Endpoints}");
+        await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, reporter, cancellationToken).ConfigureAwait(false);
         PpoRunResult result;
         try
         {
-            result = await PpoRun.RunAsync(ppo, environment.Clients, prompts.Train, RunEnvironment.EvalPrompts(ppo, prompts),
-                new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
+            result = await environment.RunAsync(new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
         }
         catch (ModelServiceRestartedException e)
         {

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Rlhf.Client;
 using Rlhf.Contracts;
 using Grpc.Core;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Contracts.V1;
 

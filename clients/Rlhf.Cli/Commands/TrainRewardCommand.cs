@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Rlhf.Configuration;
+using Rlhf.Configuration.Runs;
 using Rlhf.Contracts;
 using Rlhf.Orchestration.Config;
+using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Hosting.Topology;
-using Rlhf.Orchestration.Runs;
 using Rlhf.RewardModels;
 
 namespace Rlhf.Cli.Commands;
@@ -32,7 +34,7 @@ public static class TrainRewardCommand
         {
             if (parse.GetValue(helpConfig))
             {
-                parse.InvocationConfiguration.Output.Write(ConfigReference.Markdown(TopologyConfig.Reference));
+                parse.InvocationConfiguration.Output.Write(RlhfConfigReference.Markdown());
                 return ExitCodes.Success;
             }
             var path = parse.GetValue(config)?.FullName ?? throw new ConfigException("--config FILE is required (e.g. examples/reward-sst2.yaml)");

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 
 namespace Rlhf.Orchestration.Hosting.Topology;

@@ -1,5 +1,6 @@
 using Rlhf.Contracts;
 using System.Globalization;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

@@ -1,3 +1,4 @@
+using Rlhf.Configuration;
 using System.ComponentModel;
 using Rlhf.Alignment;
 
@@ -52,6 +53,38 @@ public sealed class PpoConfig : IConfigSection
     [ConfigAlias(trl: "epsilon (GRPO)", verl: "actor_rollout_ref.actor.clip_ratio")]
     [ConfigRange(0, 1, MinExclusive = true), Description("PPO ratio clip range ε: ratio is clipped to [1−ε, 1+ε] (Schulman et al. 2017, eq. 7; TRL 0.2).")]
     public double Cliprange { get; set; } = 0.2;
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.clip_ratio_low")]
+    [ConfigRange(0, 1, MinExclusive = true, MaxExclusive = true), Description("ε_low of the lower ratio bound 1 − ε_low; null = cliprange.")]
+    public double? CliprangeLow { get; set; }
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.clip_ratio_high")]
+    [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("ε_high of the upper ratio bound 1 + ε_high (DAPO clip-higher, Yu et al. 2025 §3.1, e.g. 0.28); null = cliprange.")]
+    public double? CliprangeHigh { get; set; }
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.clip_ratio_c")]
+    [Description("Dual-clip PPO's c > 1 (Ye et al. 2020): for a negative advantage the token loss is capped at −c·A; null = off.")]
+    public double? DualClipC { get; set; }
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.loss_agg_mode")]
+    [Description("How token losses are reduced: token-mean | seq-mean-token-sum | seq-mean-token-mean | seq-mean-token-sum-norm (Dr. GRPO, L = max_new_tokens); empty = the algorithm's (grpo: seq-mean-token-mean, else token-mean).")]
+    public string LossAggMode { get; set; } = "";
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.use_kl_loss")]
+    [Description("KL to the reference in the loss, β = kl_coef (GRPO eq. 3); null = the algorithm's (grpo: true, else false). ppo and rloo keep their KL in the reward, so true is refused for them.")]
+    public bool? UseKlLoss { get; set; }
+
+    [ConfigAlias(verl: "actor_rollout_ref.actor.kl_loss_type")]
+    [Description("Per-token estimator of the KL loss: k1 | k2 | k3 | abs (verl kl | mse | low_var_kl | abs); null = k3 (GRPO eq. 4).")]
+    public KlEstimator? KlLossType { get; set; }
+
+    [ConfigAlias(trl: "scale_rewards", verl: "algorithm.norm_adv_by_std_in_grpo")]
+    [Description("grpo: divide each group's centred rewards by the group's std (Shao et al. 2024 §4.1.2); false = only remove the mean (Dr. GRPO, Liu et al. 2025).")]
+    public bool ScaleRewards { get; set; } = true;
+
+    [ConfigAlias(trl: "mask_truncated_completions")]
+    [Description("Leave responses that hit max_new_tokens without EOS out of the policy loss (DAPO §3.4; TRL GRPOConfig).")]
+    public bool MaskTruncatedCompletions { get; set; }
 
     [ConfigAlias(verl: "critic.cliprange_value")]
     [ConfigRange(0, double.PositiveInfinity, MinExclusive = true), Description("Value clip range around the rollout values (TRL 0.2).")]
@@ -210,6 +243,27 @@ public sealed class PpoConfig : IConfigSection
     /// </summary>
     public bool UsesCritic => Algorithm == PpoAlgorithm.Ppo;
 
+    /// <summary>
+    /// The policy loss's options from this config: the algorithm's defaults (GRPO: <see cref="PpoLossOptions.Grpo"/>
+    /// with β = <paramref name="klCoef"/>), then the keys that override them (cliprange, cliprange_low/high,
+    /// dual_clip_c, loss_agg_mode, use_kl_loss, kl_loss_type). Call on a validated config.
+    /// </summary>
+    /// <param name="klCoef">β of the KL loss: the KL controller's current coefficient.</param>
+    public PpoLossOptions PolicyLossOptions(double klCoef)
+    {
+        var defaults = Algorithm == PpoAlgorithm.Grpo ? PpoLossOptions.Grpo(klCoef) : new PpoLossOptions();
+        return defaults with
+        {
+            Cliprange = Cliprange,
+            CliprangeLow = CliprangeLow,
+            CliprangeHigh = CliprangeHigh,
+            DualClipC = DualClipC,
+            Aggregation = LossAggMode.Length > 0 ? LossAggregation.Parse(LossAggMode, MaxNewTokens) : defaults.Aggregation,
+            UseKlLoss = UseKlLoss ?? defaults.UseKlLoss,
+            KlLossType = KlLossType ?? defaults.KlLossType,
+        };
+    }
+
     /// <summary>Rollouts per iteration = batch_size × num_samples_per_prompt.</summary>
     public int RolloutsPerIteration => BatchSize * NumSamplesPerPrompt;
 
@@ -225,8 +279,17 @@ public sealed class PpoConfig : IConfigSection
             errors.Add($"mini_batch_size ({MiniBatchSize}) must divide batch_size × num_samples_per_prompt ({RolloutsPerIteration})");
         if (GroupSizeError() is { } groupSize)
             errors.Add(groupSize);
+        if (DualClipC is { } dualClip && !(dualClip > 1))
+            errors.Add($"dual_clip_c must be > 1: the cap −c·A must lie beyond the clipped term (got {ConfigNames.Format(dualClip)})");
+        var aggModes = Enum.GetValues<Rlhf.Alignment.LossAggMode>().Select(LossAggregation.ConfigName).ToArray();
+        if (LossAggMode.Length > 0 && !aggModes.Contains(LossAggMode, StringComparer.Ordinal))
+            errors.Add($"loss_agg_mode must be one of {string.Join(" | ", aggModes)}, or empty for the algorithm's (got '{LossAggMode}')");
+        if (!ScaleRewards && Algorithm != PpoAlgorithm.Grpo)
+            errors.Add($"scale_rewards: false needs algorithm grpo: it scales group advantages, which {ConfigNames.Format(Algorithm)} does not use");
+        if (UseKlLoss == true && Algorithm != PpoAlgorithm.Grpo)
+            errors.Add($"use_kl_loss: true needs algorithm grpo: {ConfigNames.Format(Algorithm)} puts the KL in the reward (kl_coef)");
         if (MissingEosPenalty is { } penalty && !(penalty >= 0))
-            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigBinder.Format(penalty)})");
+            errors.Add($"missing_eos_penalty must be ≥ 0: it is subtracted from the score, so 1.0 lowers it by 1 (got {ConfigNames.Format(penalty)})");
         if (PolicyModel.Length == 0 && PolicyUrl.Length == 0)
             errors.Add("policy_model is required (or set policy_url)");
         if (RewardModel.Length == 0 && RewardUrl.Length == 0)

@@ -1,3 +1,4 @@
+using Rlhf.Configuration;
 using System.ComponentModel;
 using Rlhf.Data;
 

@@ -11,7 +11,7 @@ public static class GateEvaluator
 
     /// <summary>
     /// Parses every expression as <see cref="ParseAll(IEnumerable{string})"/> does and refuses a metric that is not in
-    /// <paramref name="knownMetrics"/> (e.g. <see cref="Runs.SummaryKeys.All"/>) with one
+    /// <paramref name="knownMetrics"/> (e.g. <see cref="Rlhf.Configuration.Runs.SummaryKeys.All"/>) with one
     /// <see cref="GateParseException"/> naming the nearest valid metrics, so that a misspelled metric is refused before
     /// the run, not after it.
     /// </summary>
@@ -26,7 +26,7 @@ public static class GateEvaluator
             {
                 throw new GateParseException(
                     $"invalid gate '{expression}': unknown metric '{gate.Metric}'; nearest valid metrics: "
-                    + $"{string.Join(", ", Config.ConfigNames.Nearest(gate.Metric, knownMetrics))} (gates compare summary.json keys: {string.Join(", ", knownMetrics)})",
+                    + $"{string.Join(", ", Rlhf.Configuration.ConfigNames.Nearest(gate.Metric, knownMetrics))} (gates compare summary.json keys: {string.Join(", ", knownMetrics)})",
                     expression, expression.IndexOf(gate.Metric, StringComparison.Ordinal));
             }
             gates.Add(gate);

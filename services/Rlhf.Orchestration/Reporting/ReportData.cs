@@ -1,7 +1,8 @@
 using Rlhf.Alignment;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 
 namespace Rlhf.Orchestration.Reporting;
 
@@ -84,23 +85,8 @@ public sealed record ReportData(
     public static IReadOnlyList<KeyValuePair<string, string>> KeyConfig(string yaml, string baseDirectory)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        Flatten(YamlConfigReader.Read(yaml, "config.yaml", baseDirectory), "", values);
+        foreach (var (key, value) in ConfigYaml.ReadScalars(yaml, "config.yaml", baseDirectory))
+            values[key] = value;
         return [.. KeyConfigKeys.Where(values.ContainsKey).Select(k => new KeyValuePair<string, string>(k, values[k]))];
-    }
-
-    private static void Flatten(ConfigMapping mapping, string prefix, Dictionary<string, string> values)
-    {
-        foreach (var (key, node) in mapping.Entries)
-        {
-            switch (node)
-            {
-                case ConfigMapping child:
-                    Flatten(child, prefix + key + ".", values);
-                    break;
-                case ConfigScalar scalar:
-                    values[prefix + key] = scalar.Value ?? "null";
-                    break;
-            }
-        }
     }
 }

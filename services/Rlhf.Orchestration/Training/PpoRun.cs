@@ -4,10 +4,11 @@ using Rlhf.Alignment;
 using Rlhf.Client;
 using Grpc.Core;
 using Rlhf.Contracts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Gates;
 using Rlhf.Orchestration.Reporting;
-using Rlhf.Orchestration.Runs;
+using Rlhf.Configuration.Runs;
 using Rlhf.Contracts.V1;
 
 namespace Rlhf.Orchestration.Training;
@@ -210,7 +211,7 @@ public static class PpoRun
         await clients.Policy.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "policy"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
         if (TrainedCritic(clients, config) is { } critic)
             await critic.SaveCheckpointAsync(new SaveCheckpointRequest { RunId = runId, Path = Path.Combine(dir, "critic"), IncludeOptimizerState = true }, call).ConfigureAwait(false);
-        Runs.AtomicFile.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state, Json));
+        AtomicFile.WriteAllText(Path.Combine(dir, StateFile), JsonSerializer.Serialize(state, Json));
         run.MarkLatestCheckpoint(state.Iteration);
     }
 

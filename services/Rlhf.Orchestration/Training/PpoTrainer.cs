@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Rlhf.Alignment;
 using Rlhf.Data;
 using Grpc.Core;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Contracts.V1;
 
@@ -263,7 +264,7 @@ public sealed class PpoTrainer
             }
             case PpoAlgorithm.Grpo:
             {
-                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt));
+                var advantages = rollout.Logprobs.Broadcast(GroupAdvantages.Grpo(rewards.Scores, _config.NumSamplesPerPrompt, scaleRewards: _config.ScaleRewards));
                 return (advantages, null, advantages.Data.Average());
             }
             case PpoAlgorithm.Rloo:
@@ -331,10 +332,10 @@ public sealed class PpoTrainer
         var logprobs = forward.Logprobs.ToTokenBatch();
         var oldLogprobs = rollout.Logprobs.Select(idx);
         var mbAdvantages = advantages.Select(idx);
-        var loss = _config.Algorithm == PpoAlgorithm.Grpo
-            ? PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, PpoLossOptions.Grpo(_kl.KlCoef) with { Cliprange = _config.Cliprange },
-                rollout.RefLogprobs.Select(idx))
-            : PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, new PpoLossOptions { Cliprange = _config.Cliprange });
+        var lossOptions = _config.PolicyLossOptions(_kl.KlCoef);
+        var included = _config.MaskTruncatedCompletions ? idx.Select(i => rollout.ContainsEos[i]).ToArray() : null;
+        var loss = PpoObjective.Compute(logprobs, oldLogprobs, mbAdvantages, lossOptions,
+            lossOptions.UseKlLoss ? rollout.RefLogprobs.Select(idx) : null, included);
         var backward = new BackwardRequest { RunId = _runId, ForwardId = forward.ForwardId, GradLogprobs = loss.GradLogprobs.ToPacked() };
         var metrics = new Dictionary<string, double>(loss.ToMetrics());
         if (_config.EntCoef > 0)

@@ -1,6 +1,6 @@
 using Rlhf.Data;
 using Rlhf.Engine;
-using Rlhf.Orchestration.Config;
+using Rlhf.Configuration;
 
 namespace Rlhf.RewardModels.Internal;
 

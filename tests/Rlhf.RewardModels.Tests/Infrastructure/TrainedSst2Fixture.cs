@@ -12,7 +12,7 @@ public sealed class TrainedSst2Fixture : IDisposable
         EvalTsv = _dir.Sub("eval.tsv");
     }
 
-    internal Orchestration.Config.RewardTrainingConfig Config { get; }
+    internal RewardTrainingConfig Config { get; }
 
     public RewardTrainingResult Result { get; }
 

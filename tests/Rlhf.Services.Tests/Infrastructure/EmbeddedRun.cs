@@ -1,5 +1,6 @@
 using Rlhf.Data;
 using Rlhf.Hosts;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting;
 using Rlhf.Orchestration.Training;
@@ -51,7 +52,7 @@ internal static class EmbeddedRun
     /// <summary>Starts fresh services, runs (or resumes) <paramref name="config"/>, and stops them.</summary>
     public static async Task<PpoRunResult> RunAsync(PpoConfig config, PpoRunOptions? options = null)
     {
-        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, CancellationToken.None);
+        await using var environment = await RunEnvironment.StartAsync(config, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, progress: null, CancellationToken.None);
         return await PpoRun.RunAsync(config, environment.Clients, Prompts.Train, RunEnvironment.EvalPrompts(config, Prompts),
             options ?? new PpoRunOptions(), CancellationToken.None);
     }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Rlhf.Configuration;
 using Rlhf.Orchestration.Config;
 using Rlhf.Orchestration.Hosting.Topology;
 

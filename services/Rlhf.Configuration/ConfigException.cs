@@ -1,6 +1,6 @@
 using Rlhf.Contracts;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// A configuration could not be loaded: YAML syntax, an unknown key, a value of the wrong type, or a value outside

@@ -1,10 +1,10 @@
 using System.Reflection;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// The keys of <c>summary.json</c> that every PPO run writes: the catalogue that gates name (e.g. <c>kl&lt;=8</c>) and
-/// are checked against before a run starts (<see cref="Gates.GateEvaluator.ParseAll(IEnumerable{string}, IReadOnlyCollection{string})"/>).
+/// are checked against before a run starts (<c>GateEvaluator.ParseAll</c> in Rlhf.Orchestration).
 /// </summary>
 public static class SummaryKeys
 {

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// The run directory's rule for non-finite numbers: JSON has no NaN or ±∞, so they are written as <c>null</c> and

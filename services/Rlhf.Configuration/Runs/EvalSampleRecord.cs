@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// One line of <c>eval_samples.jsonl</c>: a held-out response of the initial or the final evaluation. Both

@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// The usual name of a config key in TRL or verl where theirs differs from ours, listed in the config reference

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// Progress of long passes (PPO iterations, reward-model training steps, scoring passes) on one text output, the one

@@ -1,6 +1,6 @@
 using Rlhf.Contracts;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>How a run takes its directory (see <see cref="RunDirectory.Open"/>).</summary>
 public enum RunStart

@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// The contents of <c>summary.json</c>: the headline numbers of a run (see <see cref="SummaryKeys"/>) plus any extra

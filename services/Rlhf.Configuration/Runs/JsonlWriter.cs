@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// Appends one JSON object per line to a file and flushes after every line, so a crash loses at most the line being

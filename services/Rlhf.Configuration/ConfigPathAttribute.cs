@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// Marks a string config key whose value is a filesystem path. <c>${NAME}</c> / <c>${NAME:-default}</c> environment

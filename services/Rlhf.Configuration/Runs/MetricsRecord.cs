@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>One line of <c>metrics.jsonl</c>: the metrics logged for one iteration (NaN where the file has null).</summary>
 /// <param name="Iteration">1-based PPO iteration (or training step).</param>

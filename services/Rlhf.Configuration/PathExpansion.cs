@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// Expands <c>${NAME}</c> and <c>${NAME:-default}</c> in path values, then resolves relative paths.

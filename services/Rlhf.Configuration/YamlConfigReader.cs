@@ -1,7 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>Reads YAML text into a <see cref="ConfigMapping"/> and applies <c>--set key=value</c> overrides.</summary>
 internal static class YamlConfigReader

@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>An untyped config tree: a mapping of keys to nodes, or a scalar. Origins feed error messages.</summary>
 internal abstract record ConfigNode(string Origin);

@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// A config class (root or nested section). Per-key ranges come from <see cref="ConfigRangeAttribute"/>; this adds

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>
 /// Replaces a file all at once: the content goes to a temporary file in the same directory, is flushed to disk, and

@@ -1,10 +1,23 @@
+using System.Globalization;
 using System.Text;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>The snake_case spelling of config keys and enum values (TRL style: <c>KlCoef</c> → <c>kl_coef</c>).</summary>
 public static class ConfigNames
 {
+    /// <summary>Formats a config value the way YAML and messages show it.</summary>
+    public static string Format(object? value) => value switch
+    {
+        null => "null",
+        bool b => b ? "true" : "false",
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        float f => f.ToString("R", CultureInfo.InvariantCulture),
+        Enum e => ToSnakeCase(e.ToString()),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+
     /// <summary>
     /// PascalCase → snake_case: an underscore goes before each upper-case letter that follows a lower-case letter or a
     /// digit, then everything is lower-cased (<c>MaxNewTokens</c> → <c>max_new_tokens</c>, <c>K1</c> → <c>k1</c>).

@@ -3,7 +3,7 @@ using System.Reflection;
 using System.Text;
 using System.Text.Json;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// Writes a config object back to YAML (the run directory's <c>config.yaml</c>): every key, snake_case, in declaration
@@ -13,6 +13,34 @@ namespace Rlhf.Orchestration.Config;
 /// </summary>
 public static class ConfigYaml
 {
+    /// <summary>
+    /// Every scalar of config YAML text by its dotted key (<c>prompts.path</c>), in document order; null values as
+    /// <c>"null"</c>. Unbound: keys need not belong to any config class. Throws <see cref="ConfigException"/> when the
+    /// text is not a YAML mapping.
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> ReadScalars(string yaml, string sourceName, string baseDirectory)
+    {
+        var values = new List<KeyValuePair<string, string>>();
+        Flatten(YamlConfigReader.Read(yaml, sourceName, baseDirectory), "", values);
+        return values;
+    }
+
+    private static void Flatten(ConfigMapping mapping, string prefix, List<KeyValuePair<string, string>> values)
+    {
+        foreach (var (key, node) in mapping.Entries)
+        {
+            switch (node)
+            {
+                case ConfigMapping child:
+                    Flatten(child, prefix + key + ".", values);
+                    break;
+                case ConfigScalar scalar:
+                    values.Add(new(prefix + key, scalar.Value ?? "null"));
+                    break;
+            }
+        }
+    }
+
     /// <summary>The YAML text of <paramref name="config"/>.</summary>
     public static string Serialize(IConfigSection config)
     {
@@ -39,7 +67,7 @@ public static class ConfigYaml
             sb.Append(indent).Append(key).Append(": ").AppendLine(value switch
             {
                 string s => JsonSerializer.Serialize(s),
-                _ => ConfigBinder.Format(value),
+                _ => ConfigNames.Format(value),
             });
         }
     }

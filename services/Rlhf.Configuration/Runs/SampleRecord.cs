@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Runs;
+namespace Rlhf.Configuration.Runs;
 
 /// <summary>One line of <c>samples.jsonl</c>: a sampled response and how it was judged.</summary>
 /// <param name="Iteration">Iteration that produced it.</param>

@@ -1,4 +1,4 @@
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// Loads a config class from YAML with <c>--set key=value</c> overrides on top, then validates it.

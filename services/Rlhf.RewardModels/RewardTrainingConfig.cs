@@ -1,11 +1,12 @@
 using System.ComponentModel;
+using Rlhf.Configuration;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.RewardModels;
 
 /// <summary>
 /// Configuration of <c>rlhf train-reward</c>: a scalar-head reward model initialised from <c>base_model</c> and trained
 /// on preference pairs with the Bradley–Terry loss (Ouyang et al. 2022, eq. 1; compare TRL's <c>RewardConfig</c>).
-/// Keys are documented by their <see cref="DescriptionAttribute"/>; paths as in <see cref="PpoConfig"/>.
+/// Keys are documented by their <see cref="DescriptionAttribute"/>; paths as in <c>rlhf ppo</c>.
 /// </summary>
 public sealed class RewardTrainingConfig : IConfigSection
 {

@@ -1,6 +1,7 @@
 using System.ComponentModel;
+using Rlhf.Configuration;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.RewardModels;
 
 /// <summary>The preference data of reward training (section <c>dataset</c>).</summary>
 public sealed class RewardDatasetConfig : IConfigSection

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Reflection;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// Binds a <see cref="ConfigMapping"/> onto a config object by snake_case key, type-checking every scalar, refusing
@@ -81,7 +81,7 @@ internal static class ConfigBinder
             {
                 var number = System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
                 if (!range.Contains(number))
-                    errors.Add($"{prefix}{key} must be {range.Describe()} (got {Format(value)})");
+                    errors.Add($"{prefix}{key} must be {range.Describe()} (got {ConfigNames.Format(value)})");
             }
         }
         if (target is IConfigSection section)
@@ -98,18 +98,6 @@ internal static class ConfigBinder
     }
 
     public static bool IsSection(Type type) => type.IsClass && typeof(IConfigSection).IsAssignableFrom(type);
-
-    /// <summary>Formats a config value the way YAML and messages show it.</summary>
-    public static string Format(object? value) => value switch
-    {
-        null => "null",
-        bool b => b ? "true" : "false",
-        double d => d.ToString("R", CultureInfo.InvariantCulture),
-        float f => f.ToString("R", CultureInfo.InvariantCulture),
-        Enum e => ConfigNames.ToSnakeCase(e.ToString()),
-        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
-    };
 
     private static object? ConvertScalar(string? text, Type type, string key)
     {

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// The allowed range of a numeric config key, checked after loading; a null value (optional key) is not checked.

@@ -2,11 +2,11 @@ using System.ComponentModel;
 using System.Reflection;
 using System.Text;
 
-namespace Rlhf.Orchestration.Config;
+namespace Rlhf.Configuration;
 
 /// <summary>
 /// The configuration reference (<c>docs/configuration.md</c>, printed by <c>rlhf ppo --help-config</c>), generated from
-/// the config classes: every key of <see cref="PpoConfig"/> and <see cref="RewardTrainingConfig"/> with its type,
+/// the config classes: every key of each class (<see cref="ConfigClass"/>: <c>PpoConfig</c>, <c>RewardTrainingConfig</c>) with its type,
 /// default, range (<see cref="ConfigRangeAttribute"/>), meaning (<see cref="DescriptionAttribute"/>) and TRL / verl
 /// name (<see cref="ConfigAliasAttribute"/>), plus tables that other commands supply (<see cref="Table"/>).
 /// </summary>
@@ -17,6 +17,12 @@ public static class ConfigReference
     /// <param name="Intro">A paragraph under the heading.</param>
     /// <param name="Rows">Key, type, default and meaning.</param>
     public sealed record Table(string Heading, string Intro, IReadOnlyList<(string Key, string Type, string Default, string Meaning)> Rows);
+
+    /// <summary>A config class of the reference and the command that reads it.</summary>
+    /// <param name="Command">The command, e.g. <c>`rlhf ppo`</c> (Markdown).</param>
+    /// <param name="Type">The config class (an <see cref="IConfigSection"/> with a parameterless constructor).</param>
+    /// <param name="Intro">A paragraph under the heading.</param>
+    public sealed record ConfigClass(string Command, Type Type, string Intro);
 
     /// <summary>One key of a config class.</summary>
     /// <param name="Key">Dotted snake_case key, e.g. <c>prompts.path</c>.</param>
@@ -33,9 +39,10 @@ public static class ConfigReference
         return entries;
     }
 
-    /// <summary>The whole reference as Markdown, with <paramref name="extra"/> tables after the config classes'.</summary>
-    public static string Markdown(params Table[] extra)
+    /// <summary>The whole reference as Markdown: a table per config class, then the <paramref name="extra"/> tables.</summary>
+    public static string Markdown(IReadOnlyList<ConfigClass> classes, params Table[] extra)
     {
+        ArgumentNullException.ThrowIfNull(classes);
         var sb = new StringBuilder();
         sb.AppendLine("# Configuration reference");
         sb.AppendLine();
@@ -47,8 +54,8 @@ public static class ConfigReference
         sb.AppendLine("value: against the current folder); `${RLHF_DATA_DIR}` unset means the first `shared/data` in the config's");
         sb.AppendLine("folder or a parent. *null* means unset. The last column gives the name TRL or verl use where it differs.");
         sb.AppendLine("The service hosts' own settings (`Model:Checkpoint`, `Auth:Keys`, …) are in [CONVENTIONS.md](CONVENTIONS.md).");
-        Section(sb, "`rlhf ppo`", "PpoConfig", "The main job (`examples/tinystories-positive.yaml`); the run directory's `config.yaml` holds every key with its value.", typeof(PpoConfig));
-        Section(sb, "`rlhf train-reward`", "RewardTrainingConfig", "Reward-model training (`examples/reward-sst2.yaml`, `examples/reward-hh-helpful.yaml`; `reward_config` of `rlhf ppo`).", typeof(RewardTrainingConfig));
+        foreach (var config in classes)
+            Section(sb, config.Command, config.Type.Name, config.Intro, config.Type);
         foreach (var table in extra)
         {
             sb.AppendLine().Append("## ").AppendLine(table.Heading).AppendLine().AppendLine(table.Intro).AppendLine();
@@ -107,7 +114,7 @@ public static class ConfigReference
                 null => "null",
                 string { Length: 0 } => "",
                 string s => s,
-                _ => ConfigBinder.Format(value),
+                _ => ConfigNames.Format(value),
             };
             entries.Add(new Entry(prefix + key, property, shown.Length == 0 ? "" : $"`{shown}`"));
         }
