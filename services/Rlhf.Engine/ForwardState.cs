@@ -6,7 +6,7 @@ namespace Rlhf.Engine;
 /// Activations kept by a forward pass for <see cref="LlamaModel.Backward"/>. Backward consumes and releases it;
 /// <see cref="Release"/> drops it without a backward pass (e.g. when a store evicts it). Not thread-safe.
 /// </summary>
-public sealed class ForwardState
+public sealed class ForwardState : IForwardState
 {
     internal ForwardState(LlamaModel owner, float[] buffer, ActivationLayout layout, Segment[] segments, int[] tokens,
         int[] positions, TokenSequence[] sequences, int[] logitRowOffsets, ForwardOptions options)

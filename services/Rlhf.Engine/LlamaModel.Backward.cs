@@ -7,20 +7,20 @@ public sealed unsafe partial class LlamaModel
 {
     /// <summary>
     /// Back-propagates per-token output gradients through the kept forward pass and accumulates (+=) into every
-    /// parameter gradient (<see cref="Gradients"/>), then releases <paramref name="state"/>. Gradients are exact,
+    /// parameter gradient (<see cref="Gradients"/>), then releases <paramref name="forward"/>. Gradients are exact,
     /// through the temperature (∂/∂z = (∂/∂(z/τ)) / τ) and the entropy (∂H/∂zⱼ′ = −pⱼ (log pⱼ + H)).
     /// </summary>
     /// <exception cref="ArgumentException">
     /// The state belongs to another model or was released, or a gradient array does not match the forward batch or
     /// refers to an output that forward did not compute.
     /// </exception>
-    public void Backward(ForwardState state, BackwardGrads grads)
+    public void Backward(IForwardState forward, OutputGradients grads)
     {
-        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(forward);
         ArgumentNullException.ThrowIfNull(grads);
-        if (!ReferenceEquals(state.Owner, this))
-            throw new ArgumentException("forward state belongs to another model", nameof(state));
-        var buffer = state.Buffer ?? throw new ArgumentException("forward state was already released", nameof(state));
+        if (forward is not ForwardState state || !ReferenceEquals(state.Owner, this))
+            throw new ArgumentException("forward state belongs to another model", nameof(forward));
+        var buffer = state.Buffer ?? throw new ArgumentException("forward state was already released", nameof(forward));
         var opt = state.Options;
         var lm = opt.ComputeLogprobs || opt.ComputeEntropy;
         CheckGrads(state, grads.Logprobs, "logprobs", lm);

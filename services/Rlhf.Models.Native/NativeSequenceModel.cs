@@ -1,7 +1,6 @@
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
 using Rlhf.Engine.Training;
-using E = Rlhf.Engine;
 
 namespace Rlhf.Models.Native;
 
@@ -59,51 +58,13 @@ public sealed class NativeSequenceModel : ISequenceModel
     }
 
     /// <inheritdoc />
-    public ForwardResult Forward(IReadOnlyList<TokenSequence> batch, ForwardOptions options)
-    {
-        var result = _model.Forward(batch.Select(s => new E.TokenSequence(s.PromptIds, s.ResponseIds)).ToArray(), new E.ForwardOptions
-        {
-            Temperature = options.Temperature,
-            ComputeLogprobs = options.ComputeLogprobs,
-            ComputeEntropy = options.ComputeEntropy,
-            ComputeValues = options.ComputeValues,
-            KeepForBackward = options.KeepForBackward,
-        });
-        return new ForwardResult
-        {
-            Logprobs = result.Logprobs,
-            Entropy = result.Entropy,
-            Values = result.Values,
-            LastScalar = result.LastScalar,
-            State = result.State is null ? null : new NativeForwardState(result.State),
-        };
-    }
+    public ForwardResult Forward(IReadOnlyList<TokenSequence> batch, ForwardOptions options) => _model.Forward(batch, options);
 
     /// <inheritdoc />
-    public void Backward(IForwardState state, OutputGradients gradients)
-    {
-        if (state is not NativeForwardState native)
-            throw new ArgumentException("the forward state belongs to another backend", nameof(state));
-        _model.Backward(native.State, new BackwardGrads(gradients.Logprobs, gradients.Entropy, gradients.Values, gradients.LastScalar));
-    }
+    public void Backward(IForwardState state, OutputGradients gradients) => _model.Backward(state, gradients);
 
     /// <inheritdoc />
-    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options)
-    {
-        var onToken = options.OnToken;
-        var results = _model.Generate(prompts, new E.GenerationOptions
-        {
-            MaxNewTokens = options.MaxNewTokens,
-            Temperature = options.Temperature,
-            TopP = options.TopP,
-            TopK = options.TopK,
-            StopTokenIds = options.StopTokenIds,
-            Seed = options.Seed,
-            OnToken = onToken is null ? null : (i, token, logprob, finish) => onToken(i, token, logprob, finish is null ? null : (FinishReason)(int)finish.Value),
-            CancellationToken = options.CancellationToken,
-        });
-        return results.Select(r => new GenerationResult(r.ResponseIds, r.Logprobs, (FinishReason)(int)r.FinishReason)).ToArray();
-    }
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<int[]> prompts, GenerationOptions options) => _model.Generate(prompts, options);
 
     /// <inheritdoc />
     public float OptimizerStep(float learningRate, float maxGradNorm, float gradientScale) =>
@@ -151,20 +112,6 @@ public sealed class NativeSequenceModel : ISequenceModel
     public void Dispose()
     {
     }
-}
-
-/// <summary>The engine's kept activations behind <see cref="IForwardState"/>.</summary>
-internal sealed class NativeForwardState(ForwardState state) : IForwardState
-{
-    public ForwardState State { get; } = state;
-
-    public long ByteSize => State.ByteSize;
-
-    public int SequenceCount => State.SequenceCount;
-
-    public bool IsReleased => State.IsReleased;
-
-    public void Release() => State.Release();
 }
 
 /// <summary>The native engine backend (<c>Model:Backend=native</c>).</summary>

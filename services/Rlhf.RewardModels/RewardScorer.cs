@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Rlhf.Engine;
 using Rlhf.Configuration.Runs;
 

@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Rlhf.Data;
 using Rlhf.Engine;
 using Rlhf.Tokenizers;

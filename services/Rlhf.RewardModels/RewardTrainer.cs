@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -141,7 +142,7 @@ public sealed class RewardTrainer
 
                     // 4. back-propagate, clip, step
                     model.ZeroGrad();
-                    model.Backward(forward.State!, new BackwardGrads(LastScalar: gradScores));
+                    model.Backward(forward.State!, new OutputGradients(LastScalar: gradScores));
                     var gradNorm = c.MaxGradNorm > 0
                         ? GradientClipping.ClipByGlobalNorm(model.Gradients, c.MaxGradNorm)
                         : GradientClipping.GlobalNorm(model.Gradients);

@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -154,7 +155,7 @@ internal static class EngineBenchmark
         var batch = Batch(w);
         var result = model.Forward(batch, new ForwardOptions { KeepForBackward = true });
         var scale = -1f / (w.Batch * (w.SeqLen - 1));
-        var grads = new BackwardGrads(Logprobs: result.Logprobs.Select(l => l.Select(_ => scale).ToArray()).ToArray());
+        var grads = new OutputGradients(Logprobs: result.Logprobs.Select(l => l.Select(_ => scale).ToArray()).ToArray());
         model.Backward(result.State!, grads);
         optimizer.Step(model.Gradients, LearningRate);
         model.ZeroGrad();

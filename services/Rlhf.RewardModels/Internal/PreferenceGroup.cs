@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Rlhf.Engine;
 
 namespace Rlhf.RewardModels.Internal;

@@ -66,7 +66,7 @@ public sealed class ForwardTests
     {
         // Arrange
         var options = new ForwardOptions { Temperature = 0.7f, ComputeEntropy = true, ComputeValues = true, KeepForBackward = true };
-        var grads = new BackwardGrads(
+        var grads = new OutputGradients(
             Logprobs: Batch.Select(s => s.ResponseIds.Select(_ => 0.5f).ToArray()).ToArray(),
             Entropy: Batch.Select(s => s.ResponseIds.Select(_ => -0.25f).ToArray()).ToArray(),
             Values: Batch.Select(s => s.ResponseIds.Select(_ => 1.5f).ToArray()).ToArray(),
@@ -94,7 +94,7 @@ public sealed class ForwardTests
         // Arrange
         var model = NewModel();
         var options = new ForwardOptions { KeepForBackward = true };
-        var grads = new BackwardGrads(Logprobs: Batch.Select(s => s.ResponseIds.Select(_ => 1f).ToArray()).ToArray());
+        var grads = new OutputGradients(Logprobs: Batch.Select(s => s.ResponseIds.Select(_ => 1f).ToArray()).ToArray());
         var state = model.Forward(Batch, options).State!;
         model.Backward(state, grads);
         var once = model.Gradients[1].Data.ToArray();
@@ -153,7 +153,7 @@ public sealed class ForwardTests
         var model = NewModel();
         var state = model.Forward(Batch, new ForwardOptions { KeepForBackward = true }).State!;
         var e = Assert.Throws<ArgumentException>(() => model.Backward(state,
-            new BackwardGrads(Entropy: Batch.Select(s => new float[s.ResponseIds.Length]).ToArray())));
+            new OutputGradients(Entropy: Batch.Select(s => new float[s.ResponseIds.Length]).ToArray())));
         Assert.Contains("entropy", e.Message);
     }
 

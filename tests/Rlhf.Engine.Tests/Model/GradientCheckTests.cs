@@ -31,7 +31,7 @@ public sealed class GradientCheckTests(ITestOutputHelper output)
             Temperature = 0.8f, ComputeLogprobs = computeLogprobs, ComputeEntropy = computeLogprobs, ComputeValues = true,
         };
         float[][] Coefficients() => batch.Select(s => s.ResponseIds.Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray()).ToArray();
-        var grads = new BackwardGrads(
+        var grads = new OutputGradients(
             Logprobs: computeLogprobs ? Coefficients() : null,
             Entropy: computeLogprobs ? Coefficients() : null,
             Values: Coefficients(),

@@ -39,7 +39,7 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
                 Temperature = temperature, ComputeEntropy = true, ComputeValues = true, KeepForBackward = true,
             });
             model.ZeroGrad();
-            var grads = new BackwardGrads(
+            var grads = new OutputGradients(
                 Logprobs: Enumerable.Range(0, count).Select(i => fx[$"coef.a.seq{i}"].Data).ToArray(),
                 Entropy: Enumerable.Range(0, count).Select(i => fx[$"coef.b.seq{i}"].Data).ToArray(),
                 Values: Enumerable.Range(0, count).Select(i => fx[$"coef.c.seq{i}"].Data).ToArray(),
