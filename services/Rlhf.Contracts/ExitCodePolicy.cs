@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Reflection;
+using System.Text.RegularExpressions;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 
@@ -43,7 +44,7 @@ public sealed record ProcessFailure(int ExitCode, string Message);
 /// </list>
 /// <see cref="AggregateException"/> with one inner exception and <see cref="TargetInvocationException"/> are unwrapped.
 /// </summary>
-public static class ExitCodePolicy
+public static partial class ExitCodePolicy
 {
     /// <summary>The exit code and message for <paramref name="exception"/>.</summary>
     public static ProcessFailure Classify(Exception exception)
@@ -71,8 +72,7 @@ public static class ExitCodePolicy
             FormatException or ArgumentException => new(ExitCodes.Usage, e.Message),
             UnauthorizedAccessException => new(ExitCodes.DataError, $"{e.Message.TrimEnd('.')}: check that it is a readable file"),
             DirectoryNotFoundException => new(ExitCodes.DataError, $"{e.Message.TrimEnd('.')}: a folder on the path does not exist; check the path"),
-            FileNotFoundException => new(ExitCodes.DataError, e.Message),
-            InvalidDataException or IOException => new(ExitCodes.DataError, e.Message),
+            InvalidDataException or IOException => new(ExitCodes.DataError, e.Message), // IOException: FileNotFound, EndOfStream, …
             _ => new(ExitCodes.Internal, $"internal error: {e.GetType().FullName}: {e.Message} (this is a bug; --verbose prints the stack trace)"),
         };
     }
@@ -88,28 +88,8 @@ public static class ExitCodePolicy
         _ => ExitCodes.Internal,
     };
 
-    /// <summary>The canonical gRPC name of a status code, e.g. <c>PERMISSION_DENIED</c>.</summary>
-    public static string StatusName(StatusCode code) => code switch
-    {
-        StatusCode.OK => "OK",
-        StatusCode.Cancelled => "CANCELLED",
-        StatusCode.Unknown => "UNKNOWN",
-        StatusCode.InvalidArgument => "INVALID_ARGUMENT",
-        StatusCode.DeadlineExceeded => "DEADLINE_EXCEEDED",
-        StatusCode.NotFound => "NOT_FOUND",
-        StatusCode.AlreadyExists => "ALREADY_EXISTS",
-        StatusCode.PermissionDenied => "PERMISSION_DENIED",
-        StatusCode.Unauthenticated => "UNAUTHENTICATED",
-        StatusCode.ResourceExhausted => "RESOURCE_EXHAUSTED",
-        StatusCode.FailedPrecondition => "FAILED_PRECONDITION",
-        StatusCode.Aborted => "ABORTED",
-        StatusCode.OutOfRange => "OUT_OF_RANGE",
-        StatusCode.Unimplemented => "UNIMPLEMENTED",
-        StatusCode.Internal => "INTERNAL",
-        StatusCode.Unavailable => "UNAVAILABLE",
-        StatusCode.DataLoss => "DATA_LOSS",
-        _ => ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
+    /// <summary>The canonical gRPC name of a status code, e.g. <c>PERMISSION_DENIED</c> (the enum name in upper snake case).</summary>
+    public static string StatusName(StatusCode code) => WordBoundary().Replace(code.ToString(), "_").ToUpperInvariant();
 
     /// <summary>
     /// The text a process prints for <paramref name="failure"/> of <paramref name="exception"/>: <c>prefix: message</c>,
@@ -130,6 +110,9 @@ public static class ExitCodePolicy
                 return e;
         }
     }
+
+    [GeneratedRegex("(?<=[a-z])(?=[A-Z])")]
+    private static partial Regex WordBoundary();
 
     private static IEnumerable<Exception> Chain(Exception e)
     {
