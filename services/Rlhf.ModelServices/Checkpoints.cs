@@ -44,9 +44,6 @@ public static class Checkpoints
         }
     }
 
-    /// <summary>The llama2.c tokenizer file a checkpoint directory carries (both backends copy it into saved checkpoints).</summary>
-    public const string TokenizerFile = "tokenizer.bin";
-
     /// <summary>
     /// The tokenizer that goes with a checkpoint: <paramref name="configured"/> (as a full path) when given, else the
     /// checkpoint directory's own <c>tokenizer.bin</c>, else null (a <c>.bin</c> file, or a directory without one).
@@ -55,8 +52,7 @@ public static class Checkpoints
     {
         if (!string.IsNullOrEmpty(configured))
             return Path.GetFullPath(configured);
-        var own = Path.Combine(checkpoint, TokenizerFile);
-        return Directory.Exists(checkpoint) && File.Exists(own) ? own : null;
+        return CheckpointFiles.TokenizerOf(checkpoint);
     }
 
     /// <summary>
@@ -65,7 +61,7 @@ public static class Checkpoints
     /// </summary>
     public static string Identify(string path)
     {
-        var weights = Directory.Exists(path) ? Path.Combine(path, "model.safetensors") : path;
+        var weights = Directory.Exists(path) ? Path.Combine(path, CheckpointFiles.Weights) : path;
         var name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
         if (!File.Exists(weights))
             return name;

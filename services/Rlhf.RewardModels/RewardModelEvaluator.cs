@@ -38,7 +38,7 @@ public static class RewardModelEvaluator
         if (maxPairs is < 1)
             throw new ArgumentOutOfRangeException(nameof(maxPairs), maxPairs, "max pairs must be ≥ 1");
         var model = ModelFiles.Load(modelPath, new EngineOptions { Threads = Math.Max(1, threads) });
-        tokenizerPath ??= CheckpointDirectory.TokenizerPath(modelPath)
+        tokenizerPath ??= CheckpointFiles.TokenizerOf(modelPath)
             ?? throw new ArgumentException("a tokenizer is required (the model directory has no tokenizer.bin)");
         var tokenizer = Llama2Tokenizer.Load(tokenizerPath, model.Config.VocabSize);
         maxSeqLen ??= (Directory.Exists(modelPath) ? RewardTrainer.TrainedMaxSeqLen(modelPath) : null) ?? model.Config.MaxSeqLen;

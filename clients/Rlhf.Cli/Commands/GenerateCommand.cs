@@ -39,7 +39,7 @@ public static class GenerateCommand
                 throw new FileNotFoundException($"--model {given}: no such file or folder; give a llama2.c .bin file, a checkpoint directory or a PPO run's checkpoints/latest", given.FullName);
             var modelPath = RunDirectory.ResolveModelPath(given.FullName);
             var tokenizerPath = parse.GetValue(tokenizer)?.FullName
-                ?? (Directory.Exists(modelPath) ? CheckpointDirectory.TokenizerPath(modelPath) : null)
+                ?? (Directory.Exists(modelPath) ? CheckpointFiles.TokenizerOf(modelPath) : null)
                 ?? throw new ArgumentException("--tokenizer FILE is required: the model is not a checkpoint directory with its own tokenizer.bin");
             if (!File.Exists(tokenizerPath))
                 throw new FileNotFoundException($"--tokenizer {tokenizerPath}: no such file; give a llama2.c tokenizer.bin (e.g. ../shared/data/tok512.bin)", tokenizerPath);

@@ -20,7 +20,7 @@ namespace Rlhf.Engine.IO;
 public static class CheckpointDirectory
 {
     /// <summary>Weights file name.</summary>
-    public const string ModelFile = "model.safetensors";
+    public const string ModelFile = CheckpointFiles.Weights;
 
     /// <summary>HF config file name.</summary>
     public const string ConfigFile = "config.json";
@@ -32,7 +32,7 @@ public static class CheckpointDirectory
     public const string TrainerStateFile = "trainer_state.json";
 
     /// <summary>Tokenizer copy file name.</summary>
-    public const string TokenizerFile = "tokenizer.bin";
+    public const string TokenizerFile = CheckpointFiles.Tokenizer;
 
     /// <summary>True when <paramref name="path"/> is a directory holding <c>config.json</c> and <c>model.safetensors</c>.</summary>
     public static bool IsCheckpoint(string path) =>
@@ -183,13 +183,6 @@ public static class CheckpointDirectory
     {
         var path = Path.Combine(directory, TrainerStateFile);
         return File.Exists(path) ? TrainerState.FromJson(File.ReadAllText(path), path) : null;
-    }
-
-    /// <summary>Path of the tokenizer copy, or null when the checkpoint has none.</summary>
-    public static string? TokenizerPath(string directory)
-    {
-        var path = Path.Combine(directory, TokenizerFile);
-        return File.Exists(path) ? path : null;
     }
 
     private static IReadOnlyDictionary<string, string> LoadInto(string path, IReadOnlyList<NamedTensor> targets, ModelConfig config, Func<string, bool>? mayBeMissing)

@@ -44,7 +44,7 @@ public sealed class CheckpointDirectoryTests
         Assert.Equal(state.RngState, readState.RngState);
         Assert.Equal(2, readState.Step);
         Assert.Equal("r1", readState.Extra!["run"]!.GetValue<string>());
-        Assert.Equal(File.ReadAllBytes(TestData.Data("tok512.bin")), File.ReadAllBytes(CheckpointDirectory.TokenizerPath(directory)!));
+        Assert.Equal(File.ReadAllBytes(TestData.Data("tok512.bin")), File.ReadAllBytes(CheckpointFiles.TokenizerOf(directory)!));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public sealed class CheckpointDirectoryTests
         Assert.Equal(v.Data.ToArray(), reader.ReadFloat32(v.Name));
         Assert.False(File.Exists(Path.Combine(directory, CheckpointDirectory.OptimizerFile)));
         Assert.Null(CheckpointDirectory.ReadTrainerState(directory));
-        Assert.Null(CheckpointDirectory.TokenizerPath(directory));
+        Assert.Null(CheckpointFiles.TokenizerOf(directory));
     }
 
     [Fact]
