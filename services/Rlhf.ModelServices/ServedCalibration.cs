@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Grpc.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Rlhf.Contracts;

@@ -1,5 +1,5 @@
 using Rlhf.Engine.IO;
-using Rlhf.ModelServices;
+using Rlhf.Models;
 namespace Rlhf.RewardModels;
 
 /// <summary>What <see cref="RewardModelEvaluator.Evaluate"/> measured.</summary>

@@ -2,7 +2,6 @@ using Rlhf.Models;
 using Rlhf.Data;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
 using Rlhf.Configuration.Runs;
 

@@ -6,7 +6,6 @@ using System.Text.Json;
 using Rlhf.Alignment;
 using Rlhf.Engine;
 using Rlhf.Engine.IO;
-using Rlhf.ModelServices;
 using Rlhf.Tokenizers;
 using Rlhf.Engine.Training;
 using Rlhf.Configuration;

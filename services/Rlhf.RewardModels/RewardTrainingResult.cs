@@ -1,6 +1,5 @@
 using Rlhf.Models;
 using Rlhf.Engine.IO;
-using Rlhf.ModelServices;
 using Rlhf.Engine;
 
 namespace Rlhf.RewardModels;

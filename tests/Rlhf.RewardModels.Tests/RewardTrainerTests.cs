@@ -1,4 +1,4 @@
-using Rlhf.ModelServices;
+using Rlhf.Models;
 using Rlhf.Engine.IO;
 using Rlhf.RewardModels.Tests.Infrastructure;
 

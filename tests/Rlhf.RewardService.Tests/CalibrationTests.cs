@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Rlhf.Engine.IO;
 using Rlhf.ModelServices;
 using Rlhf.RewardService.Tests.Infrastructure;

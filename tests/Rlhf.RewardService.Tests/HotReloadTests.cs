@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Rlhf.ModelServices;
 using Rlhf.Engine.IO;
 using Grpc.Core;

@@ -1,3 +1,4 @@
+using Rlhf.Models;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Extensions.DependencyInjection;

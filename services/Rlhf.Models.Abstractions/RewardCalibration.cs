@@ -2,11 +2,12 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Rlhf.ModelServices;
+namespace Rlhf.Models;
 
 /// <summary>
 /// The score scale of a trained reward model (written by <c>Rlhf.RewardModels</c>' trainer, applied by the reward
-/// service, <see cref="ServedCalibration"/>), stored as <c>calibration.json</c> in its checkpoint directory:
+/// service's <c>ServedCalibration</c>), stored as <c>calibration.json</c> in its checkpoint directory beside
+/// <see cref="CheckpointFiles"/>:
 /// <c>{"mean": m, "std": s, "count": n, "reference_set": "…"}</c>. m and s are the mean and the population standard
 /// deviation of the model's raw scores r (reward units, the scalar head at the last token) over the n sequences of a
 /// reference set (held-out responses), so that the served score <c>(r − m) / s</c> has mean 0 and standard deviation 1
