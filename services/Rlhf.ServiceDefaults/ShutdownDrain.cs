@@ -15,7 +15,6 @@ public sealed class ShutdownDrain : IHostedLifecycleService
 {
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _time;
-    private readonly TaskCompletionSource _draining = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="lifetime">The host's lifetime (its ApplicationStopping starts the drain on SIGTERM).</param>
     /// <param name="time">The clock the delay runs on (tests move a fake one).</param>
@@ -31,23 +30,15 @@ public sealed class ShutdownDrain : IHostedLifecycleService
     /// <summary>How long the stop waits, health NOT_SERVING, before the server stops accepting.</summary>
     public TimeSpan Delay { get; }
 
-    /// <summary>Whether the host has begun stopping.</summary>
-    public bool IsDraining => _draining.Task.IsCompleted;
-
-    /// <summary>Completes when the drain begins.</summary>
-    public Task Draining => _draining.Task;
+    /// <summary>Whether the host has begun stopping (the host signals ApplicationStopping before any StoppingAsync).</summary>
+    public bool IsDraining => _lifetime.ApplicationStopping.IsCancellationRequested;
 
     /// <inheritdoc />
-    public Task StartingAsync(CancellationToken cancellationToken)
-    {
-        _lifetime.ApplicationStopping.Register(() => _draining.TrySetResult());
-        return Task.CompletedTask;
-    }
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <inheritdoc />
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        _draining.TrySetResult();
         if (Delay <= TimeSpan.Zero)
             return;
         try
