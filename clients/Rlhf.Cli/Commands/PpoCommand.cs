@@ -128,16 +128,8 @@ public static class PpoCommand
         using var tracing = otlp is null ? null : SuiteTracing.CreateTracerProvider(TracingServiceName, otlp);
         var reporter = ProgressReporter.ForConsole();
         await using var environment = await RunEnvironment.StartAsync(ppo, OrchestratorServiceHost.ModelServiceHosts, apiKey: null, reporter, cancellationToken).ConfigureAwait(false);
-        PpoRunResult result;
-        try
-        {
-            result = await environment.RunAsync(new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
-        }
-        catch (ModelServiceRestartedException e)
-        {
-            Console.Error.WriteLine($"rlhf ppo: {e.Message}");
-            return e.ExitCode;
-        }
+        // A ModelServiceRestartedException carries its exit code and resume hint to RlhfCommandLine.
+        var result = await environment.RunAsync(new PpoRunOptions(Gates: gates, Resume: resume, Reporter: reporter), cancellationToken).ConfigureAwait(false);
         Console.WriteLine($"run directory: {result.RunDirectory.Root} (summary.json, metrics.jsonl, samples.jsonl, eval_samples.jsonl, report.html)");
         foreach (var (key, value) in result.Summary)
             Console.WriteLine($"  {key} = {value:G6}");
