@@ -92,7 +92,7 @@ public sealed class GrpcioInteropTests(ITestOutputHelper output)
             {
                 var seen = errors.GetProperty(service);
                 Assert.Equal(service == "rlhf.v1.OrchestratorService" ? StatusCode.NotFound : StatusCode.InvalidArgument, e.StatusCode);
-                Assert.Equal(StatusName(e.StatusCode), seen.GetProperty("code").GetString());
+                Assert.Equal(Rlhf.Contracts.ExitCodePolicy.StatusName(e.StatusCode), seen.GetProperty("code").GetString());
                 Assert.Equal(e.Status.Detail, seen.GetProperty("details").GetString());
             }
         }
@@ -109,9 +109,6 @@ public sealed class GrpcioInteropTests(ITestOutputHelper output)
     }
 
     private static async Task<RpcException> OursAsync(Func<Task> call) => await Assert.ThrowsAsync<RpcException>(call);
-
-    /// <summary>grpcio's name of a status code, e.g. INVALID_ARGUMENT.</summary>
-    private static string StatusName(StatusCode code) => Rlhf.Configuration.ConfigNames.ToSnakeCase(code.ToString()).ToUpperInvariant();
 
     private static RunConfig SmallRun(int iterations) => new()
     {
